@@ -1,0 +1,108 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# dm-testkit: device-mapper targets for testing storage stacks.
+#
+#   make               build the three modules and the userspace tools
+#   make test [T=...]  everything a change must pass (host set-up included)
+#   make demo          boot the test VM and show each target at work
+#   make bench         benchmarks against the stock targets (not in CI)
+#   make lint          checkpatch --strict and sparse on the kernel sources
+#   make install       modules_install into extra/ and depmod (real hosts)
+#
+# KDIR selects the kernel tree to build against. Without it: the running
+# kernel's /lib/modules/$(uname -r)/build if present, else the headers of the
+# project's test kernel (installed on demand by scripts/setup.sh).
+
+CURDIR_ := $(CURDIR)
+SETUP := $(CURDIR_)/scripts/setup.sh
+CACHE := $(CURDIR_)/.cache
+
+HOST_KDIR := $(wildcard /lib/modules/$(shell uname -r)/build)
+# The test kernel's headers; evaluated lazily, after setup has run.
+TEST_KDIR = /usr/src/linux-headers-$(shell cat $(CACHE)/kernel/abi)
+
+ifeq ($(origin KDIR),undefined)
+  ifneq ($(HOST_KDIR),)
+    KDIR := $(HOST_KDIR)
+  endif
+endif
+
+CC ?= cc
+USER_CFLAGS := -O2 -g -Wall -Wextra -Wshadow -Wno-unused-parameter \
+	-D_GNU_SOURCE -I$(CURDIR_)/include
+TOOLS := dm-replay/dmreplay tests/torture/dmtk-torture
+UNIT_SRCS := $(wildcard tests/unit/test-*.c)
+UNIT_BINS := $(UNIT_SRCS:.c=)
+
+.PHONY: all modules tools unit unit-build clean install lint test demo bench torture \
+	setup kernel-setup FORCE
+
+all: modules tools
+
+setup:
+	@$(SETUP)
+
+kernel-setup:
+	@$(SETUP) --kernel-only
+
+# Without KDIR and without host headers, fall back to the test kernel.
+modules:
+ifeq ($(KDIR),)
+	@$(SETUP) --kernel-only
+	$(MAKE) -C $(TEST_KDIR) M=$(CURDIR_) W=1 modules
+else
+	$(MAKE) -C $(KDIR) M=$(CURDIR_) W=1 modules
+endif
+
+# Modules for the VM, always against the test kernel's headers.
+test-modules: kernel-setup
+	$(MAKE) -C $(TEST_KDIR) M=$(CURDIR_) W=1 modules
+
+# A tool is built once its source exists (they land issue by issue).
+tools:
+	@for t in $(TOOLS); do [ -f $$t.c ] || continue; \
+		$(MAKE) --no-print-directory $$t || exit 1; done
+
+dm-replay/dmreplay: dm-replay/dmreplay.c dm-replay/replay-log.c \
+		include/dm-replay-log.h include/dmtk-compat.h
+	$(CC) $(USER_CFLAGS) -o $@ dm-replay/dmreplay.c dm-replay/replay-log.c \
+		-ldevmapper
+
+tests/torture/dmtk-torture: tests/torture/dmtk-torture.c include/dmtk-prng.h
+	$(CC) $(USER_CFLAGS) -pthread -o $@ $<
+
+# Each unit test #includes the file under test; see tests/unit/unit.h.
+tests/unit/test-%: tests/unit/test-%.c tests/unit/unit.h FORCE
+	$(CC) $(USER_CFLAGS) -fsanitize=address,undefined -o $@ $<
+
+unit-build: $(UNIT_BINS)
+
+unit: unit-build
+	@for t in $(UNIT_BINS); do ./$$t || exit 1; done
+
+clean:
+	-$(MAKE) -C $(or $(KDIR),$(TEST_KDIR)) M=$(CURDIR_) clean 2>/dev/null
+	rm -f $(TOOLS) $(UNIT_BINS)
+	rm -rf out
+
+install: modules
+	$(MAKE) -C $(or $(KDIR),$(TEST_KDIR)) M=$(CURDIR_) INSTALL_MOD_DIR=extra \
+		modules_install
+	depmod -a $(notdir $(patsubst %/build,%,$(or $(KDIR),$(TEST_KDIR))))
+
+lint: kernel-setup
+	@scripts/lint.sh
+
+test:
+	@scripts/run-tests.sh $(if $(T),--only "$(T)") $(if $(KERNEL),--kernel $(KERNEL))
+
+demo:
+	@scripts/run-demo.sh
+
+bench:
+	@scripts/run-bench.sh
+
+torture:
+	@scripts/run-tests.sh --torture "$(SEED)" "$(OPS)"
+
+FORCE:

@@ -1,0 +1,96 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# The test command (make test): installs what is missing, builds the
+# modules at W=1 and the tools with zero warnings, runs lint (checkpatch,
+# sparse), the host unit tests and the VM suite, and ends with the line
+# "N passed, N failed". Exit code 0 only when nothing failed.
+#
+# Usage: scripts/run-tests.sh [--only "CASES"] [--kernel cloud|debug|rt]
+#   --only   VM cases or groups (e.g. "inject/003 verify"); skips lint and
+#            unit tests, so one case can be iterated on quickly.
+# Environment: DMTK_OUT, DMTK_MODULES, DMTK_KVM (see scripts/vm.sh).
+set -u
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+out=${DMTK_OUT:-$top/out}
+export DMTK_OUT=$out
+only=
+kernel=cloud
+while [ $# -gt 0 ]; do
+	case $1 in
+	--only) only=$2; shift 2 ;;
+	--kernel) kernel=$2; shift 2 ;;
+	-h|--help) sed -n '3,14s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	*) echo "run-tests.sh: unknown argument $1" >&2; exit 2 ;;
+	esac
+done
+
+passed=0
+failed=0
+mkdir -p "$out"
+
+pass() { echo "ok   $1"; passed=$((passed + 1)); }
+flunk() { echo "FAIL $1"; failed=$((failed + 1)); }
+
+"$top/scripts/setup.sh" || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
+
+if [ -z "$only" ]; then
+	# Build exactly as a user would, in a scratch copy, and count warnings.
+	abi=$(cat "$top/.cache/kernel/abi")
+	bsrc=$out/build-src
+	rm -rf "$bsrc"
+	mkdir -p "$bsrc"
+	tar -C "$top" --exclude=./.git --exclude=./out --exclude=./.cache -cf - . | tar -C "$bsrc" -xf -
+	if make -C "$bsrc" KDIR="/usr/src/linux-headers-$abi" all > "$out/make-all.log" 2>&1 &&
+		! grep -q 'warning:' "$out/make-all.log"; then
+		pass "build/make-all  (modules W=1 and tools: no warnings)"
+	else
+		flunk "build/make-all"
+		grep -E 'warning:|error:|Error' "$out/make-all.log" | head -n 40 | sed 's/^/    | /'
+	fi
+
+	lint_out=$("$top/scripts/lint.sh")
+	echo "$lint_out"
+	passed=$((passed + $(echo "$lint_out" | grep -c '^ok ')))
+	failed=$((failed + $(echo "$lint_out" | grep -c '^FAIL ')))
+
+	# Host unit tests of the kernel-free logic.
+	if make -C "$top" --no-print-directory unit-build > "$out/unit-build.log" 2>&1; then
+		for t in "$top"/tests/unit/test-*; do
+			case $t in *.c|*.h) continue ;; esac
+			[ -x "$t" ] || continue
+			"$t" > "$out/unit.log" 2>&1
+			cat "$out/unit.log"
+			line=$(grep '^unit-totals ' "$out/unit.log")
+			if [ -z "$line" ]; then
+				flunk "unit/$(basename "$t") (crashed before its summary)"
+				continue
+			fi
+			p=$(echo "$line" | sed 's/.*passed=\([0-9]*\).*/\1/')
+			f=$(echo "$line" | sed 's/.*failed=\([0-9]*\).*/\1/')
+			passed=$((passed + p))
+			failed=$((failed + f))
+		done
+	else
+		flunk "unit/build"
+		sed 's/^/    | /' "$out/unit-build.log" | tail -n 30
+	fi
+fi
+
+# The VM suite.
+"$top/scripts/vm.sh" --mode test --kernel "$kernel" --only "$only" --timeout 1500 \
+	> "$out/vm.log" 2>&1
+vm_rc=$?
+cat "$out/vm.log"
+line=$(grep '^vm-totals ' "$out/vm.log" | tail -n 1)
+if [ -n "$line" ]; then
+	passed=$((passed + $(echo "$line" | sed 's/.*passed=\([0-9]*\).*/\1/')))
+	failed=$((failed + $(echo "$line" | sed 's/.*failed=\([0-9]*\).*/\1/')))
+fi
+if [ $vm_rc != 0 ] && { [ -z "$line" ] || grep -q '^vm: kernel splat' "$out/vm.log"; }; then
+	flunk "vm/run  (the VM did not complete cleanly: see above)"
+fi
+
+echo "$passed passed, $failed failed"
+[ $failed = 0 ]

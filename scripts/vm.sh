@@ -1,0 +1,126 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boots the throwaway test VM: builds the kit's modules against the test
+# kernel's headers and its tools (in a private copy of the tree under OUT),
+# packs the initramfs, runs qemu and propagates the guest's result.
+#
+# Usage: scripts/vm.sh --mode test|demo|bench|shell [options]
+#   --only "LIST"     test cases or groups to run (test mode)
+#   --timeout SECS    wall-clock limit for the whole VM (default 900)
+#   --kernel FLAVOUR  cloud (default), debug or rt
+#   --env "K=V ..."   extra variables for the guest's run.conf
+# Environment:
+#   DMTK_OUT      work directory (default out/)
+#   DMTK_MODULES  the kit's modules to build and load (default all three)
+#   DMTK_KVM=1    use KVM instead of software emulation (real hosts only)
+#   DMTK_ICOUNT=1 deterministic instruction-count clock (benchmarks)
+#   DMTK_SMP      guest CPUs (default 1: far less timing noise under TCG)
+#   DMTK_MEM      guest memory in MiB (default 2048)
+# Exit code: the guest's (0 when every case passed); 1 when the guest
+# crashed, hung or logged a kernel splat; 2 on set-up failure.
+set -eu
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+out=${DMTK_OUT:-$top/out}
+modules=${DMTK_MODULES:-dm-inject dm-verify dm-replay}
+mode=test
+only=
+timeout=900
+flavour=cloud
+extra_env=
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--mode) mode=$2; shift 2 ;;
+	--only) only=$2; shift 2 ;;
+	--timeout) timeout=$2; shift 2 ;;
+	--kernel) flavour=$2; shift 2 ;;
+	--env) extra_env=$2; shift 2 ;;
+	-h|--help) sed -n '3,23s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	*) echo "vm.sh: unknown argument $1" >&2; exit 2 ;;
+	esac
+done
+
+case $flavour in
+cloud) "$top/scripts/setup.sh" --kernel-only || exit 2
+	abi=$(cat "$top/.cache/kernel/abi") ;;
+rt) "$top/scripts/setup.sh" --kernel-only --rt || exit 2
+	abi=$(cat "$top/.cache/kernel/abi-rt") ;;
+debug) "$top/scripts/debug-kernel.sh" || exit 2
+	abi=$(cat "$top/.cache/kernel/abi-debug") ;;
+*) echo "vm.sh: unknown kernel flavour $flavour" >&2; exit 2 ;;
+esac
+kdir=/usr/src/linux-headers-$abi
+[ -d "$top/.cache/kernel/$abi/build" ] && kdir=$top/.cache/kernel/$abi/build
+
+# A private copy keeps kbuild's products out of the work tree and lets
+# several runs (different DMTK_OUT) build side by side.
+src=$out/src
+mkdir -p "$src"
+tar -C "$top" --exclude=./.git --exclude=./out --exclude=./.cache -cf - . | tar -C "$src" -xf -
+
+objs=
+for m in $modules; do objs="$objs $m.o"; done
+echo "vm: building$objs against $abi"
+if ! make -C "$kdir" M="$src" W=1 obj-m="$objs" modules > "$out/build.log" 2>&1; then
+	cat "$out/build.log" >&2
+	exit 2
+fi
+if ! make -C "$src" --no-print-directory tools > "$out/tools.log" 2>&1; then
+	cat "$out/tools.log" >&2
+	exit 2
+fi
+
+staging=$out/staging
+rm -rf "$staging"
+mkdir -p "$staging/ko" "$staging/bin"
+for m in $modules; do cp "$src/$m.ko" "$staging/ko/"; done
+for t in dm-replay/dmreplay tests/torture/dmtk-torture; do
+	[ -x "$src/$t" ] && cp "$src/$t" "$staging/bin/"
+done
+{
+	echo "DMTK_MODE='$mode'"
+	echo "DMTK_ONLY='$only'"
+	echo "DMTK_MODULES='$modules'"
+	echo "DMTK_KERNEL='$flavour'"
+	for kv in $extra_env; do echo "export $kv"; done
+} > "$staging/run.conf"
+"$top/scripts/mkinitramfs.sh" "$abi" "$out/initramfs-$abi" "$staging" || exit 2
+
+accel="-accel tcg -cpu max"
+[ "${DMTK_KVM:-0}" = 1 ] && accel="-accel kvm -cpu host"
+icount=
+[ "${DMTK_ICOUNT:-0}" = 1 ] && icount="-icount shift=0,sleep=off"
+
+console=$out/console.log
+klog=$out/kernel.log
+rm -f "$console" "$klog"
+stdin=/dev/null
+[ "$mode" = shell ] && stdin=/dev/stdin
+# shellcheck disable=SC2086
+timeout --foreground -k 10 "$timeout" qemu-system-x86_64 -machine q35 $accel $icount \
+	-smp "${DMTK_SMP:-1}" -m "${DMTK_MEM:-2048}" \
+	-kernel "$top/.cache/kernel/$abi/vmlinuz" \
+	-initrd "$out/initramfs-$abi/initramfs.cpio" \
+	-append "console=ttyS1 loglevel=5 panic=-1 rdinit=/init" \
+	-display none -no-reboot -nic none -monitor none \
+	-serial stdio -serial "file:$klog" < "$stdin" | tee "$console"
+qemu_rc=$?
+
+rc=$(sed -n 's/^DMTK-EXIT: \([0-9]*\).*/\1/p' "$console" | tail -n 1)
+if [ -z "$rc" ]; then
+	echo "vm: the guest did not finish (crash, panic or the ${timeout}s limit; qemu rc $qemu_rc)"
+	echo "vm: last kernel log lines ($klog):"
+	tail -n 40 "$klog" | sed 's/^/    ! /'
+	rc=1
+fi
+
+# Safety net: the whole kernel log, whatever the guest itself saw.
+SPLAT='BUG:|WARNING:|Oops|general protection|kernel BUG|list_add corruption|list_del corruption|hung task|blocked for more than|refcount_t|UBSAN|soft lockup|rcu.*stall|KASAN|unreferenced object'
+if grep -Eq "$SPLAT" "$klog"; then
+	echo "vm: kernel splat in $klog:"
+	awk -v re="$SPLAT" '/dmtk: start / { test = $NF } $0 ~ re { print "    ! [" (test ? test : "boot") "] " $0 }' "$klog" | head -n 40
+	[ "$rc" = 0 ] && rc=1
+fi
+exit "$rc"
