@@ -33,7 +33,7 @@ mkdir -p "$src"
 tar -C "$top" --exclude=./.git --exclude=./out --exclude=./.cache -cf - . | tar -C "$src" -xf -
 objs=
 for m in ${DMTK_MODULES:-dm-inject dm-verify dm-replay}; do objs="$objs $m.o"; done
-make -C "/usr/src/linux-headers-$abi" M="$src" C=2 W=1 obj-m="$objs" modules \
+make -C "/usr/src/linux-headers-$abi" M="$src" C=2 W=1 DMTK_OBJS="$objs" modules \
 	> "$out/sparse.log" 2>&1
 build_rc=$?
 findings=$(grep -E '(warning|error):' "$out/sparse.log")

@@ -107,8 +107,8 @@ depdir=$out/depmod
 rm -rf "$depdir"
 mkdir -p "$depdir/lib/modules"
 cp -r "$out/base/lib/modules/$abi" "$depdir/lib/modules/"
-cp "$kit/lib/modules/$abi/extra/"*.ko "$depdir/lib/modules/$abi/extra/" 2> /dev/null ||
-	mkdir -p "$depdir/lib/modules/$abi/extra"
+mkdir -p "$depdir/lib/modules/$abi/extra"
+cp "$kit/lib/modules/$abi/extra/"*.ko "$depdir/lib/modules/$abi/extra/" 2> /dev/null || true
 depmod -b "$depdir" "$abi"
 for f in "$depdir/lib/modules/$abi"/modules.*; do
 	cp "$f" "$kit/lib/modules/$abi/"

@@ -78,6 +78,28 @@ if [ -z "$only" ]; then
 	fi
 fi
 
+# The harness proves itself: a failing case, a kernel WARNING and a hung
+# case must each be reported as a failure.
+if [ -z "$only" ]; then
+	DMTK_OUT=$out/selftest DMTK_MODULES=" " \
+		DMTK_EXTRA_MODULES="dmtk-selftest" \
+		"$top/scripts/vm.sh" --mode test --only selftest --env "CASE_TIMEOUT=5" \
+		--timeout 300 > "$out/selftest.log" 2>&1
+	st_rc=$?
+	check_selftest() {
+		if [ $st_rc != 0 ] && grep -Eq "$2" "$out/selftest.log"; then
+			pass "harness/$1"
+		else
+			flunk "harness/$1  (expected /$2/ in $out/selftest.log, rc $st_rc)"
+			sed 's/^/    | /' "$out/selftest.log" | tail -n 30
+		fi
+	}
+	check_selftest failing-case-fails "^FAIL selftest/001 "
+	check_selftest kernel-warning-fails "^FAIL selftest/002 "
+	check_selftest kernel-warning-named "! .*deliberate warning"
+	check_selftest hung-case-fails "timed out after 5s"
+fi
+
 # The VM suite.
 "$top/scripts/vm.sh" --mode test --kernel "$kernel" --only "$only" --timeout 1500 \
 	> "$out/vm.log" 2>&1

@@ -13,6 +13,7 @@
 # Environment:
 #   DMTK_OUT      work directory (default out/)
 #   DMTK_MODULES  the kit's modules to build and load (default all three)
+#   DMTK_EXTRA_MODULES  modules (paths without .ko) built and packed, not loaded
 #   DMTK_KVM=1    use KVM instead of software emulation (real hosts only)
 #   DMTK_ICOUNT=1 deterministic instruction-count clock (benchmarks)
 #   DMTK_SMP      guest CPUs (default 1: far less timing noise under TCG)
@@ -60,10 +61,11 @@ src=$out/src
 mkdir -p "$src"
 tar -C "$top" --exclude=./.git --exclude=./out --exclude=./.cache -cf - . | tar -C "$src" -xf -
 
+extra_modules=${DMTK_EXTRA_MODULES:-}
 objs=
-for m in $modules; do objs="$objs $m.o"; done
+for m in $modules $extra_modules; do objs="$objs $m.o"; done
 echo "vm: building$objs against $abi"
-if ! make -C "$kdir" M="$src" W=1 obj-m="$objs" modules > "$out/build.log" 2>&1; then
+if ! make -C "$kdir" M="$src" W=1 DMTK_OBJS="$objs" modules > "$out/build.log" 2>&1; then
 	cat "$out/build.log" >&2
 	exit 2
 fi
@@ -75,7 +77,7 @@ fi
 staging=$out/staging
 rm -rf "$staging"
 mkdir -p "$staging/ko" "$staging/bin"
-for m in $modules; do cp "$src/$m.ko" "$staging/ko/"; done
+for m in $modules $extra_modules; do cp "$src/$m.ko" "$staging/ko/"; done
 for t in dm-replay/dmreplay tests/torture/dmtk-torture; do
 	[ -x "$src/$t" ] && cp "$src/$t" "$staging/bin/"
 done

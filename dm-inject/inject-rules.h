@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * dm-inject rule engine: parsing, matching and formatting of the rule words
+ * of the table line and of "add" messages. Pure logic, no block layer, so
+ * the same file builds in the kernel module and in the host unit tests.
+ */
+#ifndef DM_INJECT_RULES_H
+#define DM_INJECT_RULES_H
+
+#include "dmtk-compat.h"
+#include "dmtk-prng.h"
+
+#ifdef __KERNEL__
+#include <linux/atomic.h>
+#include <linux/spinlock.h>
+#include <linux/rcupdate.h>
+#include <linux/mm.h>
+
+typedef atomic64_t inj_ctr_t;
+#define inj_ctr_read(c)		atomic64_read(c)
+#define inj_ctr_set(c, v)	atomic64_set(c, v)
+#define inj_ctr_inc(c)		atomic64_inc_return(c)
+typedef atomic_t inj_state_t;
+#define inj_state_read(s)	atomic_read(s)
+#define inj_state_set(s, v)	atomic_set(s, v)
+#define inj_zalloc(sz)		kvzalloc(sz, GFP_KERNEL)
+#define inj_free(p)		kvfree(p)
+#else
+#include <stdio.h>
+
+typedef struct { s64 counter; } inj_ctr_t;
+#define inj_ctr_read(c)		__atomic_load_n(&(c)->counter, __ATOMIC_RELAXED)
+#define inj_ctr_set(c, v)	__atomic_store_n(&(c)->counter, (v), __ATOMIC_RELAXED)
+#define inj_ctr_inc(c)		__atomic_add_fetch(&(c)->counter, 1, __ATOMIC_RELAXED)
+typedef struct { int counter; } inj_state_t;
+#define inj_state_read(s)	__atomic_load_n(&(s)->counter, __ATOMIC_RELAXED)
+#define inj_state_set(s, v)	__atomic_store_n(&(s)->counter, (v), __ATOMIC_RELAXED)
+#define inj_zalloc(sz)		calloc(1, sz)
+#define inj_free(p)		free(p)
+#endif
+
+/* Longest accepted argument word, rule count cap and break tag length. */
+#define INJ_WORD_MAX		255
+#define INJ_MAX_RULES		4096
+#define INJ_MAX_ARGS		(INJ_MAX_RULES + 4)
+#define INJ_TAG_MAX		32
+#define INJ_CORRUPT_MAX		4096
+
+enum inj_event {
+	INJ_EV_READ,
+	INJ_EV_WRITE,
+	INJ_EV_FLUSH,
+	INJ_EV_DISCARD,
+	INJ_EV_WRITE_ZEROES,
+	INJ_EV_NR,
+};
+
+#define INJ_EV_BIT(e)		(1U << (e))
+#define INJ_EV_ALL		(INJ_EV_BIT(INJ_EV_NR) - 1)
+
+enum inj_type {
+	INJ_ERROR,
+	INJ_STATE,
+	INJ_DELAY,
+	INJ_CORRUPT,
+	INJ_DROP,
+	INJ_TORN,
+	INJ_MISDIRECT,
+	INJ_BREAK,
+	INJ_TYPE_NR,
+};
+
+/* Request flags a rule can require (flags=meta+fua+preflush+sync). */
+#define INJ_F_META		(1U << 0)
+#define INJ_F_FUA		(1U << 1)
+#define INJ_F_PREFLUSH		(1U << 2)
+#define INJ_F_SYNC		(1U << 3)
+
+enum inj_count_mode { INJ_COUNT_ALL, INJ_COUNT_ONCE, INJ_COUNT_NTH, INJ_COUNT_EVERY };
+enum inj_when { INJ_WHEN_WORKER, INJ_WHEN_IMMEDIATELY, INJ_WHEN_AFTER };
+enum inj_corrupt_mode { INJ_CORRUPT_FLIP, INJ_CORRUPT_ZERO, INJ_CORRUPT_RANDOM };
+
+struct inj_rule {
+	u32 id;
+	u8 type;
+	u8 events;		/* INJ_EV_BIT mask */
+	u8 ev_name;		/* enum inj_event, or INJ_EV_NR for "any" */
+	u8 req_flags;		/* INJ_F_* that must all be present */
+	u8 count_mode;
+	u8 probability;		/* percent; 0 = always */
+	u8 has_range;
+	u8 when;		/* error: enum inj_when */
+	u8 silent;		/* torn: report success */
+	u8 corrupt_mode;
+	u8 delay_in_ms;		/* delay and jitter were given in ms */
+	int state;		/* 0 = any state */
+	int new_state;		/* 0 = no transition */
+	int err;		/* positive errno for error and torn */
+	u64 count_n;		/* nth / every */
+	u64 lo, hi;		/* inclusive sector range */
+	u32 delay_us, jitter_us;
+	u32 corrupt_bytes;
+	s64 corrupt_offset;	/* -1 = random */
+	u32 torn_sectors;
+	s64 shift;		/* misdirect, in sectors */
+	char tag[INJ_TAG_MAX];
+	inj_ctr_t matches;	/* requests that met the static conditions */
+	inj_ctr_t hits;		/* actions taken */
+};
+
+struct inj_opts {
+	u64 seed;
+	u32 max_transfer;	/* bytes, 0 = unlimited */
+	u32 align;		/* bytes, 0 = device's own */
+	bool seed_set;
+	bool log;
+};
+
+/* Rules of one event, in table order, with the sector span they can touch. */
+struct inj_evlist {
+	u32 nr;
+	bool bounded;		/* every rule has a sector range inside [lo, hi] */
+	u64 lo, hi;
+	struct inj_rule **rules;
+};
+
+/* An immutable rule set; replaced as a whole (RCU in the kernel). */
+struct inj_ruleset {
+#ifdef __KERNEL__
+	struct rcu_head rcu;
+#endif
+	u32 nr;
+	u32 ev_mask;		/* events at least one rule cares about */
+	struct inj_rule **rules;
+	struct inj_evlist ev[INJ_EV_NR];
+};
+
+struct inj_engine {
+	inj_state_t state;
+#ifdef __KERNEL__
+	spinlock_t prng_lock;
+#endif
+	struct dmtk_prng prng;
+};
+
+/* One request as the matcher sees it; sectors relative to the target. */
+struct inj_req {
+	u8 ev;
+	u8 flags;
+	u64 sector;
+	u64 nr_sectors;
+};
+
+int inj_parse_word(const char *word, u64 dev_len, struct inj_opts *opts,
+		   struct inj_rule **rule, const char **err);
+int inj_parse_rule(const char *word, u64 dev_len, struct inj_rule **rule,
+		   const char **err);
+int inj_format_rule(const struct inj_rule *r, char *buf, size_t len);
+int inj_format_opts(const struct inj_opts *o, char *buf, size_t len);
+unsigned int inj_nr_opts(const struct inj_opts *o);
+
+struct inj_ruleset *inj_ruleset_build(struct inj_rule **rules, u32 nr);
+void inj_ruleset_free(struct inj_ruleset *rs);
+void inj_ruleset_free_all(struct inj_ruleset *rs);
+int inj_ruleset_find(const struct inj_ruleset *rs, u32 id);
+
+void inj_engine_init(struct inj_engine *eng, u64 seed);
+u32 inj_engine_below(struct inj_engine *eng, u32 bound);
+u64 inj_engine_next(struct inj_engine *eng);
+struct inj_rule *inj_evaluate(const struct inj_ruleset *rs, struct inj_engine *eng,
+			      const struct inj_req *req, u64 dev_len);
+const char *inj_type_name(unsigned int type);
+const char *inj_event_name(unsigned int ev);
+
+#endif /* DM_INJECT_RULES_H */
