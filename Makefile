@@ -28,14 +28,15 @@ ifeq ($(origin KDIR),undefined)
 endif
 
 CC ?= cc
+PREFIX ?= /usr/local
 USER_CFLAGS := -O2 -g -Wall -Wextra -Wshadow -Wno-unused-parameter \
 	-D_GNU_SOURCE -I$(CURDIR_)/include
 TOOLS := dm-replay/dmreplay tests/torture/dmtk-torture
 UNIT_SRCS := $(wildcard tests/unit/test-*.c)
 UNIT_BINS := $(UNIT_SRCS:.c=)
 
-.PHONY: all modules tools unit unit-build clean install lint test demo bench torture \
-	setup kernel-setup FORCE
+.PHONY: all modules test-modules tools unit unit-build clean install lint test demo \
+	bench torture setup kernel-setup FORCE
 
 all: modules tools
 
@@ -85,10 +86,13 @@ clean:
 	rm -f $(TOOLS) $(UNIT_BINS)
 	rm -rf out
 
+# kbuild's modules_install runs depmod for the kernel it builds against.
 install: modules
 	$(MAKE) -C $(or $(KDIR),$(TEST_KDIR)) M=$(CURDIR_) INSTALL_MOD_DIR=extra \
 		modules_install
-	depmod -a $(notdir $(patsubst %/build,%,$(or $(KDIR),$(TEST_KDIR))))
+	$(MAKE) --no-print-directory tools
+	install -D -m 755 dm-replay/dmreplay $(DESTDIR)$(PREFIX)/sbin/dmreplay
+	install -D -m 644 docs/dmreplay.8 $(DESTDIR)$(PREFIX)/share/man/man8/dmreplay.8
 
 lint: kernel-setup
 	@scripts/lint.sh

@@ -114,6 +114,7 @@ struct inj_opts {
 	u32 align;		/* bytes, 0 = device's own */
 	bool seed_set;
 	bool log;
+	bool log_set;
 };
 
 /* Rules of one event, in table order, with the sector span they can touch. */

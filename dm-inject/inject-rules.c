@@ -1,0 +1,967 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dm-inject rule engine: the words of the table line and of "add" messages,
+ * the per-event rule index and the matcher. No block layer here: the target
+ * turns a bio into a struct inj_req and acts on the rule returned.
+ */
+#include "inject-rules.h"
+
+#ifndef __KERNEL__
+#include <stdarg.h>
+#define scnprintf inj_scnprintf
+#define min(a, b) ((a) < (b) ? (a) : (b))
+#define max(a, b) ((a) > (b) ? (a) : (b))
+static int inj_scnprintf(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (!size)
+		return 0;
+	va_start(ap, fmt);
+	n = vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return 0;
+	return (size_t)n >= size ? (int)size - 1 : n;
+}
+#endif
+
+static const char * const type_names[INJ_TYPE_NR] = {
+	[INJ_ERROR] = "error",
+	[INJ_STATE] = "state",
+	[INJ_DELAY] = "delay",
+	[INJ_CORRUPT] = "corrupt",
+	[INJ_DROP] = "drop",
+	[INJ_TORN] = "torn",
+	[INJ_MISDIRECT] = "misdirect",
+	[INJ_BREAK] = "break",
+};
+
+static const char * const event_names[INJ_EV_NR + 1] = {
+	[INJ_EV_READ] = "read",
+	[INJ_EV_WRITE] = "write",
+	[INJ_EV_FLUSH] = "flush",
+	[INJ_EV_DISCARD] = "discard",
+	[INJ_EV_WRITE_ZEROES] = "write_zeroes",
+	[INJ_EV_NR] = "any",
+};
+
+/* blkdebug's event names, accepted as aliases. */
+static const struct {
+	const char *name;
+	u8 ev;
+} event_aliases[] = {
+	{ "read_aio", INJ_EV_READ },
+	{ "write_aio", INJ_EV_WRITE },
+	{ "flush_to_disk", INJ_EV_FLUSH },
+};
+
+static const char * const corrupt_modes[] = {
+	[INJ_CORRUPT_FLIP] = "flip",
+	[INJ_CORRUPT_ZERO] = "zero",
+	[INJ_CORRUPT_RANDOM] = "random",
+};
+
+static const char * const flag_names[] = { "meta", "fua", "preflush", "sync" };
+
+/*
+ * The errnos errno_to_blk_status() maps to a distinct status, so they reach
+ * the submitter unchanged; EREMCHG is dm's internal requeue and excluded.
+ */
+static const int carried_errnos[] = {
+	EIO, EAGAIN, ENOMEM, EBUSY, ENODEV, ENOSPC, EBADE, ENODATA, ENOLINK,
+	EOVERFLOW, EILSEQ, EOPNOTSUPP, ETOOMANYREFS, ETIMEDOUT, EREMOTEIO,
+};
+
+#define ERR_ERRNO "Unsupported errno: a bio can only carry 5 11 12 16 19 28 52 61 67 75 84 95 109 110 121"
+
+const char *inj_type_name(unsigned int type)
+{
+	return type < INJ_TYPE_NR ? type_names[type] : "?";
+}
+
+const char *inj_event_name(unsigned int ev)
+{
+	return ev <= INJ_EV_NR ? event_names[ev] : "?";
+}
+
+/* Decimal only, no sign, no empty string, no overflow, nothing after. */
+static int parse_u64(const char *s, size_t len, u64 *val)
+{
+	u64 v = 0;
+	size_t i;
+
+	if (!len)
+		return -EINVAL;
+	for (i = 0; i < len; i++) {
+		unsigned int d;
+
+		if (s[i] < '0' || s[i] > '9')
+			return -EINVAL;
+		d = s[i] - '0';
+		if (v > (~0ULL - d) / 10)
+			return -EINVAL;
+		v = v * 10 + d;
+	}
+	*val = v;
+	return 0;
+}
+
+static int parse_u32(const char *s, size_t len, u32 *val)
+{
+	u64 v;
+
+	if (parse_u64(s, len, &v) || v > 0xffffffffULL)
+		return -EINVAL;
+	*val = v;
+	return 0;
+}
+
+static int parse_int(const char *s, size_t len, int *val)
+{
+	u64 v;
+
+	if (parse_u64(s, len, &v) || v > 0x7fffffffULL)
+		return -EINVAL;
+	*val = v;
+	return 0;
+}
+
+static bool word_eq(const char *s, size_t len, const char *name)
+{
+	return strlen(name) == len && !memcmp(s, name, len);
+}
+
+static int lookup(const char *s, size_t len, const char * const *names, unsigned int nr)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		if (names[i] && word_eq(s, len, names[i]))
+			return i;
+	return -1;
+}
+
+enum attr_key {
+	K_EVENT, K_SECTOR, K_SECTORS, K_STATE, K_NEW_STATE, K_ONCE, K_NTH,
+	K_EVERY, K_PROBABILITY, K_FLAGS, K_ERRNO, K_IMMEDIATELY, K_AFTER,
+	K_MS, K_US, K_JITTER, K_MODE, K_BYTES, K_OFFSET, K_TORN_SECTORS,
+	K_SILENT, K_SHIFT, K_TAG, K_NR,
+};
+
+#define T(x)		(1U << (x))
+#define T_ALL		(T(INJ_TYPE_NR) - 1)
+
+static const struct {
+	const char *name;
+	bool flag;		/* bare word, takes no value */
+	u32 types;		/* rule types it is valid for */
+} attrs[K_NR] = {
+	[K_EVENT]	= { "event", false, T_ALL },
+	[K_SECTOR]	= { "sector", false, T_ALL },
+	[K_SECTORS]	= { "sectors", false, T_ALL },
+	[K_STATE]	= { "state", false, T_ALL },
+	[K_NEW_STATE]	= { "new_state", false, T_ALL },
+	[K_ONCE]	= { "once", true, T_ALL },
+	[K_NTH]		= { "nth", false, T_ALL },
+	[K_EVERY]	= { "every", false, T_ALL },
+	[K_PROBABILITY]	= { "probability", false, T_ALL },
+	[K_FLAGS]	= { "flags", false, T_ALL },
+	[K_ERRNO]	= { "errno", false, T(INJ_ERROR) | T(INJ_TORN) },
+	[K_IMMEDIATELY]	= { "immediately", true, T(INJ_ERROR) },
+	[K_AFTER]	= { "after", true, T(INJ_ERROR) },
+	[K_MS]		= { "ms", false, T(INJ_DELAY) },
+	[K_US]		= { "us", false, T(INJ_DELAY) },
+	[K_JITTER]	= { "jitter", false, T(INJ_DELAY) },
+	[K_MODE]	= { "mode", false, T(INJ_CORRUPT) },
+	[K_BYTES]	= { "bytes", false, T(INJ_CORRUPT) },
+	[K_OFFSET]	= { "offset", false, T(INJ_CORRUPT) },
+	/* torn's "sectors=N"; "sectors=A-B" is the range condition */
+	[K_TORN_SECTORS] = { "sectors", false, T(INJ_TORN) },
+	[K_SILENT]	= { "silent", true, T(INJ_TORN) },
+	[K_SHIFT]	= { "shift", false, T(INJ_MISDIRECT) },
+	[K_TAG]		= { "tag", false, T(INJ_BREAK) },
+};
+
+static int parse_event(const char *v, size_t len, struct inj_rule *r)
+{
+	unsigned int i;
+	int ev = lookup(v, len, event_names, INJ_EV_NR + 1);
+
+	if (ev < 0) {
+		for (i = 0; i < ARRAY_SIZE(event_aliases); i++)
+			if (word_eq(v, len, event_aliases[i].name))
+				ev = event_aliases[i].ev;
+		if (ev < 0)
+			return -EINVAL;
+	}
+	r->ev_name = ev;
+	r->events = ev == INJ_EV_NR ? INJ_EV_ALL : INJ_EV_BIT(ev);
+	return 0;
+}
+
+static int parse_flags(const char *v, size_t len, struct inj_rule *r)
+{
+	while (len) {
+		const char *plus = memchr(v, '+', len);
+		size_t n = plus ? (size_t)(plus - v) : len;
+		int f = lookup(v, n, flag_names, ARRAY_SIZE(flag_names));
+
+		if (f < 0 || (plus && n + 1 == len))
+			return -EINVAL;
+		r->req_flags |= 1U << f;
+		if (!plus)
+			break;
+		v += n + 1;
+		len -= n + 1;
+	}
+	return r->req_flags ? 0 : -EINVAL;
+}
+
+static int parse_errno(const char *v, size_t len, struct inj_rule *r, const char **err)
+{
+	unsigned int i;
+	int e;
+
+	if (parse_int(v, len, &e)) {
+		*err = "Invalid errno";
+		return -EINVAL;
+	}
+	for (i = 0; i < ARRAY_SIZE(carried_errnos); i++) {
+		if (carried_errnos[i] == e) {
+			r->err = e;
+			return 0;
+		}
+	}
+	*err = ERR_ERRNO;
+	return -EINVAL;
+}
+
+static bool valid_tag(const char *v, size_t len)
+{
+	size_t i;
+
+	if (!len || len >= INJ_TAG_MAX)
+		return false;
+	for (i = 0; i < len; i++) {
+		char c = v[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+static int parse_shift(const char *v, size_t len, s64 *shift)
+{
+	bool neg = len && v[0] == '-';
+	u64 n;
+
+	if (neg) {
+		v++;
+		len--;
+	}
+	if (parse_u64(v, len, &n) || n > (u64)0x7fffffffffffffffLL)
+		return -EINVAL;
+	*shift = neg ? -(s64)n : (s64)n;
+	return 0;
+}
+
+/* One attr; *err is set on failure. */
+static int parse_attr(struct inj_rule *r, int key, const char *v, size_t len,
+		      u64 dev_len, const char **err)
+{
+	const char *dash;
+	u64 a, b;
+	u32 u;
+
+	switch (key) {
+	case K_EVENT:
+		if (parse_event(v, len, r))
+			goto bad_event;
+		return 0;
+	case K_SECTOR:
+		if (parse_u64(v, len, &a))
+			goto bad_number;
+		if (a >= dev_len)
+			goto past_end;
+		r->has_range = 1;
+		r->lo = r->hi = a;
+		return 0;
+	case K_SECTORS:
+		dash = memchr(v, '-', len);
+		if (!dash || parse_u64(v, dash - v, &a) ||
+		    parse_u64(dash + 1, len - (dash - v) - 1, &b)) {
+			*err = "sectors= needs an inclusive range A-B";
+			return -EINVAL;
+		}
+		if (a > b) {
+			*err = "sectors= range is reversed";
+			return -EINVAL;
+		}
+		if (b >= dev_len)
+			goto past_end;
+		r->has_range = 2;
+		r->lo = a;
+		r->hi = b;
+		return 0;
+	case K_STATE:
+		if (parse_int(v, len, &r->state) || !r->state)
+			goto bad_state;
+		return 0;
+	case K_NEW_STATE:
+		if (parse_int(v, len, &r->new_state) || !r->new_state)
+			goto bad_state;
+		return 0;
+	case K_ONCE:
+		r->count_mode = INJ_COUNT_ONCE;
+		r->count_n = 1;
+		return 0;
+	case K_NTH:
+	case K_EVERY:
+		if (parse_u64(v, len, &r->count_n))
+			goto bad_number;
+		if (!r->count_n) {
+			*err = "nth= and every= must be at least 1";
+			return -EINVAL;
+		}
+		r->count_mode = key == K_NTH ? INJ_COUNT_NTH : INJ_COUNT_EVERY;
+		return 0;
+	case K_PROBABILITY:
+		if (parse_u32(v, len, &u) || u < 1 || u > 100) {
+			*err = "probability= must be 1..100";
+			return -EINVAL;
+		}
+		r->probability = u;
+		return 0;
+	case K_FLAGS:
+		if (parse_flags(v, len, r)) {
+			*err = "flags= takes meta, fua, preflush, sync joined by +";
+			return -EINVAL;
+		}
+		return 0;
+	case K_ERRNO:
+		return parse_errno(v, len, r, err);
+	case K_IMMEDIATELY:
+		r->when = INJ_WHEN_IMMEDIATELY;
+		return 0;
+	case K_AFTER:
+		r->when = INJ_WHEN_AFTER;
+		return 0;
+	case K_MS:
+	case K_US:
+	case K_JITTER:
+		if (parse_u32(v, len, &u))
+			goto bad_number;
+		if (key == K_JITTER)
+			r->jitter_us = u;
+		else
+			r->delay_us = u;
+		if (key == K_MS)
+			r->delay_in_ms = 1;
+		return 0;
+	case K_MODE:
+		u = lookup(v, len, corrupt_modes, ARRAY_SIZE(corrupt_modes));
+		if ((int)u < 0) {
+			*err = "mode= must be flip, zero or random";
+			return -EINVAL;
+		}
+		r->corrupt_mode = u;
+		return 0;
+	case K_BYTES:
+		if (parse_u32(v, len, &r->corrupt_bytes) || !r->corrupt_bytes ||
+		    r->corrupt_bytes > INJ_CORRUPT_MAX) {
+			*err = "bytes= must be 1..4096";
+			return -EINVAL;
+		}
+		return 0;
+	case K_OFFSET:
+		if (parse_u64(v, len, &a) || a > 0x7fffffffULL)
+			goto bad_number;
+		r->corrupt_offset = a;
+		return 0;
+	case K_TORN_SECTORS:
+		if (parse_u32(v, len, &r->torn_sectors) || !r->torn_sectors) {
+			*err = "torn sectors= must be at least 1";
+			return -EINVAL;
+		}
+		return 0;
+	case K_SILENT:
+		r->silent = 1;
+		return 0;
+	case K_SHIFT:
+		if (parse_shift(v, len, &r->shift))
+			goto bad_number;
+		return 0;
+	case K_TAG:
+		if (!valid_tag(v, len)) {
+			*err = "tag= must be 1-31 characters of A-Z a-z 0-9 _ . -";
+			return -EINVAL;
+		}
+		memcpy(r->tag, v, len);
+		r->tag[len] = '\0';
+		return 0;
+	}
+	*err = "Unknown rule attribute";
+	return -EINVAL;
+
+bad_event:
+	*err = "Unknown event: use read, write, flush, discard, write_zeroes or any";
+	return -EINVAL;
+bad_number:
+	*err = "Invalid number in rule attribute";
+	return -EINVAL;
+past_end:
+	*err = "Sector range past the end of the device";
+	return -EINVAL;
+bad_state:
+	*err = "state= and new_state= must be 1..2147483647";
+	return -EINVAL;
+}
+
+/* Cross-attribute checks once every attr is known. */
+static int check_rule(struct inj_rule *r, u32 seen, u64 dev_len, const char **err)
+{
+	u32 counts = seen & (T(K_ONCE) | T(K_NTH) | T(K_EVERY));
+
+	if (!r->events) {
+		*err = "Rule needs event=";
+		return -EINVAL;
+	}
+	if (counts & (counts - 1)) {
+		*err = "once, nth= and every= are exclusive";
+		return -EINVAL;
+	}
+	if ((seen & T(K_SECTOR)) && (seen & T(K_SECTORS))) {
+		*err = "sector= and sectors= are exclusive";
+		return -EINVAL;
+	}
+
+	switch (r->type) {
+	case INJ_ERROR:
+		if ((seen & T(K_IMMEDIATELY)) && (seen & T(K_AFTER))) {
+			*err = "immediately and after are exclusive";
+			return -EINVAL;
+		}
+		break;
+	case INJ_STATE:
+		if (!r->new_state) {
+			*err = "state rule needs new_state=";
+			return -EINVAL;
+		}
+		break;
+	case INJ_DELAY:
+		if (!(seen & (T(K_MS) | T(K_US))) || ((seen & T(K_MS)) && (seen & T(K_US)))) {
+			*err = "delay rule needs exactly one of ms= and us=";
+			return -EINVAL;
+		}
+		if (r->jitter_us > r->delay_us) {
+			*err = "jitter= larger than the delay";
+			return -EINVAL;
+		}
+		if (r->delay_us > (r->delay_in_ms ? 60000U : 60000000U)) {
+			*err = "Delay longer than 60 seconds";
+			return -EINVAL;
+		}
+		if (r->delay_in_ms) {
+			r->delay_us *= 1000;
+			r->jitter_us *= 1000;
+		}
+		break;
+	case INJ_CORRUPT:
+		if (r->events & ~(INJ_EV_BIT(INJ_EV_READ) | INJ_EV_BIT(INJ_EV_WRITE))) {
+			*err = "corrupt applies to event=read or event=write only";
+			return -EINVAL;
+		}
+		break;
+	case INJ_DROP:
+		if (r->events & INJ_EV_BIT(INJ_EV_READ)) {
+			*err = "drop applies to write, flush, discard and write_zeroes only";
+			return -EINVAL;
+		}
+		break;
+	case INJ_TORN:
+		if (r->events != INJ_EV_BIT(INJ_EV_WRITE)) {
+			*err = "torn applies to event=write only";
+			return -EINVAL;
+		}
+		break;
+	case INJ_MISDIRECT:
+		if (r->events != INJ_EV_BIT(INJ_EV_WRITE)) {
+			*err = "misdirect applies to event=write only";
+			return -EINVAL;
+		}
+		if (!r->shift) {
+			*err = "misdirect rule needs a non-zero shift=";
+			return -EINVAL;
+		}
+		if ((r->shift < 0 ? (u64)-r->shift : (u64)r->shift) >= dev_len ||
+		    (r->has_range && ((s64)r->lo + r->shift < 0 ||
+				      (s64)r->hi + r->shift >= (s64)dev_len))) {
+			*err = "shift= moves writes past the device";
+			return -EINVAL;
+		}
+		break;
+	case INJ_BREAK:
+		if (!r->tag[0]) {
+			*err = "break rule needs tag=";
+			return -EINVAL;
+		}
+		break;
+	}
+	return 0;
+}
+
+int inj_parse_rule(const char *word, u64 dev_len, struct inj_rule **rule, const char **err)
+{
+	const char *colon, *p, *end;
+	struct inj_rule *r;
+	u32 seen = 0;
+	int type;
+
+	*rule = NULL;
+	if (strlen(word) > INJ_WORD_MAX) {
+		*err = "Argument too long";
+		return -EINVAL;
+	}
+	colon = strchr(word, ':');
+	if (!colon) {
+		*err = "Argument is not <type>:<attr>,... or <option>:<value>";
+		return -EINVAL;
+	}
+	type = lookup(word, colon - word, type_names, INJ_TYPE_NR);
+	if (type < 0) {
+		*err = "Unknown rule type or option";
+		return -EINVAL;
+	}
+
+	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	if (!r) {
+		*err = "Cannot allocate rule";
+		return -ENOMEM;
+	}
+	r->type = type;
+	r->err = EIO;
+	r->corrupt_bytes = 1;
+	r->corrupt_offset = -1;
+	r->torn_sectors = 1;
+
+	end = word + strlen(word);
+	for (p = colon + 1; ; p++) {
+		const char *comma = strchr(p, ',');
+		const char *aend = comma ? comma : end;
+		const char *eq = memchr(p, '=', aend - p);
+		size_t klen = eq ? (size_t)(eq - p) : (size_t)(aend - p);
+		const char *v = eq ? eq + 1 : NULL;
+		size_t vlen = eq ? (size_t)(aend - v) : 0;
+		int key;
+
+		if (aend == p) {
+			*err = "Empty rule attribute";
+			goto bad;
+		}
+		for (key = 0; key < K_NR; key++)
+			if (word_eq(p, klen, attrs[key].name))
+				break;
+		if (key == K_NR) {
+			*err = "Unknown rule attribute";
+			goto bad;
+		}
+		/* sectors=N is torn's length, sectors=A-B the range condition */
+		if (key == K_SECTORS && type == INJ_TORN && v && !memchr(v, '-', vlen))
+			key = K_TORN_SECTORS;
+		if (!(attrs[key].types & T(type))) {
+			*err = "Attribute not valid for this rule type";
+			goto bad;
+		}
+		if (attrs[key].flag && v) {
+			*err = "Attribute takes no value";
+			goto bad;
+		}
+		if (!attrs[key].flag && !v) {
+			*err = "Attribute needs a value";
+			goto bad;
+		}
+		if (seen & T(key)) {
+			*err = "Rule attribute given twice";
+			goto bad;
+		}
+		seen |= T(key);
+		if (parse_attr(r, key, v, vlen, dev_len, err))
+			goto bad;
+		if (!comma)
+			break;
+		p = comma;
+	}
+
+	if (check_rule(r, seen, dev_len, err))
+		goto bad;
+	*rule = r;
+	return 0;
+bad:
+	kfree(r);
+	return -EINVAL;
+}
+
+static int parse_option(const char *name, size_t nlen, const char *v, struct inj_opts *o,
+			const char **err)
+{
+	size_t vlen = strlen(v);
+	u64 n;
+
+	if (word_eq(name, nlen, "seed")) {
+		if (o->seed_set)
+			goto twice;
+		if (parse_u64(v, vlen, &o->seed)) {
+			*err = "Invalid seed";
+			return -EINVAL;
+		}
+		o->seed_set = true;
+		return 0;
+	}
+	if (word_eq(name, nlen, "log")) {
+		if (o->log_set)
+			goto twice;
+		if (!word_eq(v, vlen, "1") && !word_eq(v, vlen, "0")) {
+			*err = "log: takes 0 or 1";
+			return -EINVAL;
+		}
+		o->log = v[0] == '1';
+		o->log_set = true;
+		return 0;
+	}
+	if (word_eq(name, nlen, "max_transfer")) {
+		if (o->max_transfer)
+			goto twice;
+		if (parse_u64(v, vlen, &n) || n < 4096 || n % 512 || n > (1U << 30)) {
+			*err = "max_transfer: must be a multiple of 512 from 4096 to 1073741824";
+			return -EINVAL;
+		}
+		o->max_transfer = n;
+		return 0;
+	}
+	if (word_eq(name, nlen, "align")) {
+		if (o->align)
+			goto twice;
+		if (parse_u64(v, vlen, &n) || n < 512 || n > 4096 || (n & (n - 1))) {
+			*err = "align: must be 512, 1024, 2048 or 4096";
+			return -EINVAL;
+		}
+		o->align = n;
+		return 0;
+	}
+	return 1;
+twice:
+	*err = "Option given twice";
+	return -EINVAL;
+}
+
+/*
+ * A table word: an option (*rule stays NULL) or a rule. Options are checked
+ * against each other by the caller once all words are in (see the target).
+ */
+int inj_parse_word(const char *word, u64 dev_len, struct inj_opts *opts,
+		   struct inj_rule **rule, const char **err)
+{
+	const char *colon = strchr(word, ':');
+	int r;
+
+	*rule = NULL;
+	if (strlen(word) > INJ_WORD_MAX) {
+		*err = "Argument too long";
+		return -EINVAL;
+	}
+	if (colon) {
+		r = parse_option(word, colon - word, colon + 1, opts, err);
+		if (r <= 0)
+			return r;
+	}
+	return inj_parse_rule(word, dev_len, rule, err);
+}
+
+unsigned int inj_nr_opts(const struct inj_opts *o)
+{
+	return o->seed_set + o->log + !!o->max_transfer + !!o->align;
+}
+
+int inj_format_opts(const struct inj_opts *o, char *buf, size_t len)
+{
+	int sz = 0;
+
+	if (o->seed_set)
+		sz += scnprintf(buf + sz, len - sz, " seed:%llu", (unsigned long long)o->seed);
+	if (o->log)
+		sz += scnprintf(buf + sz, len - sz, " log:1");
+	if (o->max_transfer)
+		sz += scnprintf(buf + sz, len - sz, " max_transfer:%u", o->max_transfer);
+	if (o->align)
+		sz += scnprintf(buf + sz, len - sz, " align:%u", o->align);
+	return sz;
+}
+
+/* The canonical word of a rule: parsing it gives the same rule back. */
+int inj_format_rule(const struct inj_rule *r, char *buf, size_t len)
+{
+	int sz = 0;
+	unsigned int i;
+
+	if (!len)
+		return 0;
+	sz += scnprintf(buf + sz, len - sz, "%s:event=%s", type_names[r->type],
+			event_names[r->ev_name]);
+	if (r->has_range == 1)
+		sz += scnprintf(buf + sz, len - sz, ",sector=%llu", (unsigned long long)r->lo);
+	else if (r->has_range == 2)
+		sz += scnprintf(buf + sz, len - sz, ",sectors=%llu-%llu",
+				(unsigned long long)r->lo, (unsigned long long)r->hi);
+	if (r->state)
+		sz += scnprintf(buf + sz, len - sz, ",state=%d", r->state);
+	if (r->count_mode == INJ_COUNT_ONCE)
+		sz += scnprintf(buf + sz, len - sz, ",once");
+	else if (r->count_mode != INJ_COUNT_ALL)
+		sz += scnprintf(buf + sz, len - sz, ",%s=%llu",
+				r->count_mode == INJ_COUNT_NTH ? "nth" : "every",
+				(unsigned long long)r->count_n);
+	if (r->probability)
+		sz += scnprintf(buf + sz, len - sz, ",probability=%u", r->probability);
+	if (r->req_flags) {
+		char sep = '=';
+
+		sz += scnprintf(buf + sz, len - sz, ",flags");
+		for (i = 0; i < ARRAY_SIZE(flag_names); i++) {
+			if (r->req_flags & (1U << i)) {
+				sz += scnprintf(buf + sz, len - sz, "%c%s", sep, flag_names[i]);
+				sep = '+';
+			}
+		}
+	}
+
+	switch (r->type) {
+	case INJ_ERROR:
+		sz += scnprintf(buf + sz, len - sz, ",errno=%d%s", r->err,
+				r->when == INJ_WHEN_IMMEDIATELY ? ",immediately" :
+				r->when == INJ_WHEN_AFTER ? ",after" : "");
+		break;
+	case INJ_DELAY: {
+		u32 div = r->delay_in_ms ? 1000 : 1;
+		const char *unit = r->delay_in_ms ? "ms" : "us";
+
+		sz += scnprintf(buf + sz, len - sz, ",%s=%u", unit, r->delay_us / div);
+		if (r->jitter_us)
+			sz += scnprintf(buf + sz, len - sz, ",jitter=%u", r->jitter_us / div);
+		break;
+	}
+	case INJ_CORRUPT:
+		sz += scnprintf(buf + sz, len - sz, ",mode=%s,bytes=%u",
+				corrupt_modes[r->corrupt_mode], r->corrupt_bytes);
+		if (r->corrupt_offset >= 0)
+			sz += scnprintf(buf + sz, len - sz, ",offset=%lld",
+					(long long)r->corrupt_offset);
+		break;
+	case INJ_TORN:
+		sz += scnprintf(buf + sz, len - sz, ",sectors=%u", r->torn_sectors);
+		if (r->silent)
+			sz += scnprintf(buf + sz, len - sz, ",silent");
+		else
+			sz += scnprintf(buf + sz, len - sz, ",errno=%d", r->err);
+		break;
+	case INJ_MISDIRECT:
+		sz += scnprintf(buf + sz, len - sz, ",shift=%lld", (long long)r->shift);
+		break;
+	case INJ_BREAK:
+		sz += scnprintf(buf + sz, len - sz, ",tag=%s", r->tag);
+		break;
+	}
+	if (r->new_state)
+		sz += scnprintf(buf + sz, len - sz, ",new_state=%d", r->new_state);
+	return sz;
+}
+
+/*
+ * Index a rule array (table order) by event. The ruleset references the
+ * rules; inj_ruleset_free() leaves them alone, inj_ruleset_free_all() does
+ * not.
+ */
+struct inj_ruleset *inj_ruleset_build(struct inj_rule **rules, u32 nr)
+{
+	struct inj_ruleset *rs;
+	struct inj_rule **slot;
+	size_t total = nr;
+	u32 i, e;
+
+	for (i = 0; i < nr; i++)
+		for (e = 0; e < INJ_EV_NR; e++)
+			total += !!(rules[i]->events & INJ_EV_BIT(e));
+
+	rs = inj_zalloc(sizeof(*rs) + total * sizeof(*slot));
+	if (!rs)
+		return NULL;
+	slot = (struct inj_rule **)(rs + 1);
+	rs->nr = nr;
+	rs->rules = slot;
+	if (nr)
+		memcpy(slot, rules, nr * sizeof(*slot));
+	slot += nr;
+
+	for (e = 0; e < INJ_EV_NR; e++) {
+		struct inj_evlist *l = &rs->ev[e];
+
+		l->rules = slot;
+		l->bounded = true;
+		l->lo = ~0ULL;
+		l->hi = 0;
+		for (i = 0; i < nr; i++) {
+			struct inj_rule *r = rules[i];
+
+			if (!(r->events & INJ_EV_BIT(e)))
+				continue;
+			l->rules[l->nr++] = r;
+			if (!r->has_range) {
+				l->bounded = false;
+			} else {
+				l->lo = min(l->lo, r->lo);
+				l->hi = max(l->hi, r->hi);
+			}
+		}
+		if (l->nr)
+			rs->ev_mask |= INJ_EV_BIT(e);
+		slot += l->nr;
+	}
+	return rs;
+}
+
+void inj_ruleset_free(struct inj_ruleset *rs)
+{
+	inj_free(rs);
+}
+
+void inj_ruleset_free_all(struct inj_ruleset *rs)
+{
+	u32 i;
+
+	if (!rs)
+		return;
+	for (i = 0; i < rs->nr; i++)
+		kfree(rs->rules[i]);
+	inj_free(rs);
+}
+
+int inj_ruleset_find(const struct inj_ruleset *rs, u32 id)
+{
+	u32 i;
+
+	for (i = 0; i < rs->nr; i++)
+		if (rs->rules[i]->id == id)
+			return i;
+	return -1;
+}
+
+void inj_engine_init(struct inj_engine *eng, u64 seed)
+{
+	inj_state_set(&eng->state, 1);
+#ifdef __KERNEL__
+	spin_lock_init(&eng->prng_lock);
+#endif
+	dmtk_prng_seed(&eng->prng, seed);
+}
+
+u64 inj_engine_next(struct inj_engine *eng)
+{
+	u64 v;
+#ifdef __KERNEL__
+	unsigned long flags;
+
+	spin_lock_irqsave(&eng->prng_lock, flags);
+	v = dmtk_prng_next(&eng->prng);
+	spin_unlock_irqrestore(&eng->prng_lock, flags);
+#else
+	v = dmtk_prng_next(&eng->prng);
+#endif
+	return v;
+}
+
+/* Uniform in [0, bound); bound must be non-zero. */
+u32 inj_engine_below(struct inj_engine *eng, u32 bound)
+{
+	return (u32)(((inj_engine_next(eng) >> 32) * (u64)bound) >> 32);
+}
+
+/* Conditions that depend only on the request and the rule. */
+static bool static_match(const struct inj_rule *r, const struct inj_req *req, u64 dev_len)
+{
+	if ((req->flags & r->req_flags) != r->req_flags)
+		return false;
+	if (r->has_range &&
+	    (!req->nr_sectors || req->sector > r->hi ||
+	     req->sector + req->nr_sectors - 1 < r->lo))
+		return false;
+
+	switch (r->type) {
+	case INJ_TORN:
+		return req->nr_sectors > r->torn_sectors;
+	case INJ_MISDIRECT:
+		return (s64)req->sector + r->shift >= 0 &&
+		       (s64)(req->sector + req->nr_sectors) + r->shift <= (s64)dev_len;
+	case INJ_CORRUPT:
+		return req->nr_sectors && (r->corrupt_offset < 0 ||
+					   (u64)r->corrupt_offset < req->nr_sectors * 512);
+	}
+	return true;
+}
+
+static bool count_match(struct inj_rule *r)
+{
+	s64 n;
+
+	if (r->count_mode == INJ_COUNT_ALL)
+		return true;
+	n = inj_ctr_inc(&r->matches);
+	if (r->count_mode == INJ_COUNT_EVERY)
+		return !(n % r->count_n);
+	return (u64)n == r->count_n;
+}
+
+/*
+ * The rule that acts on @req, or NULL. Rules are tried in table order; every
+ * rule sees the state the request found, state rules (and any acting rule
+ * with new_state) transition once the walk is over, as in blkdebug.
+ */
+struct inj_rule *inj_evaluate(const struct inj_ruleset *rs, struct inj_engine *eng,
+			      const struct inj_req *req, u64 dev_len)
+{
+	const struct inj_evlist *l;
+	struct inj_rule *act = NULL;
+	int state, new_state = 0;
+	u32 i;
+
+	if (!(rs->ev_mask & INJ_EV_BIT(req->ev)))
+		return NULL;
+	l = &rs->ev[req->ev];
+	if (l->bounded && (!req->nr_sectors || req->sector > l->hi ||
+			   req->sector + req->nr_sectors - 1 < l->lo))
+		return NULL;
+
+	state = inj_state_read(&eng->state);
+	for (i = 0; i < l->nr; i++) {
+		struct inj_rule *r = l->rules[i];
+
+		if (r->state && r->state != state)
+			continue;
+		if (!static_match(r, req, dev_len) || !count_match(r))
+			continue;
+		if (r->probability && inj_engine_below(eng, 100) >= r->probability)
+			continue;
+		inj_ctr_inc(&r->hits);
+		if (r->new_state)
+			new_state = r->new_state;
+		if (r->type != INJ_STATE) {
+			act = r;
+			break;
+		}
+	}
+	if (new_state)
+		inj_state_set(&eng->state, new_state);
+	return act;
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * dm-verify: the kernel-free parts (option parsing, first-difference search
+ * and the sector range lock), shared by the target and the host unit tests.
+ */
+#ifndef DM_VERIFY_H
+#define DM_VERIFY_H
+
+#include "dmtk-compat.h"
+
+enum verify_policy {
+	VERIFY_ON_MISMATCH_ERROR,
+	VERIFY_ON_MISMATCH_LOG,
+	VERIFY_ON_MISMATCH_REFERENCE,
+};
+
+struct verify_opts {
+	enum verify_policy policy;
+	bool policy_set;	/* on_mismatch was given: echo it in the table */
+	bool verify_writes;
+};
+
+int verify_parse_opt(struct verify_opts *opts, const char *word, const char **error);
+const char *verify_policy_name(enum verify_policy policy);
+size_t verify_first_diff(const void *a, const void *b, size_t len);
+
+/*
+ * Reader/writer lock on sector ranges with FIFO order. Every range waits for
+ * all earlier conflicting ranges (overlapping, at least one a writer), so
+ * overlapping requests reach both legs in one order. The caller serialises
+ * calls to these functions.
+ */
+struct vrl_range {
+	struct vrl_range *prev, *next;
+	u64 start, end;		/* [start, end) in sectors */
+	bool write;
+	unsigned int blockers;	/* earlier conflicting ranges still held */
+};
+
+struct vrl {
+	struct vrl_range head;	/* sentinel of the list in arrival order */
+};
+
+void vrl_init(struct vrl *rl);
+bool vrl_acquire(struct vrl *rl, struct vrl_range *r);
+void vrl_release(struct vrl *rl, struct vrl_range *r,
+		 void (*grant)(struct vrl_range *r, void *context), void *context);
+bool vrl_empty(const struct vrl *rl);
+
+#endif /* DM_VERIFY_H */
