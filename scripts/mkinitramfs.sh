@@ -44,6 +44,10 @@ build_base() {
 	mkdir -p "$base/bin" "$base/sbin" "$base/usr/bin" "$base/usr/sbin" \
 		"$base/lib/modules/$abi" "$base/etc"
 	cp /bin/busybox "$base/bin/busybox"
+	# dash is /bin/sh, as on Debian: busybox's sh would run its own dd,
+	# timeout, stat, ... applets ahead of the real programs on PATH.
+	copy_with_libs "$base" "$(command -v dash)"
+	cp -L "$(command -v dash)" "$base/bin/sh"
 	for p in $programs; do
 		path=$(command -v "$p" || true)
 		[ -n "$path" ] || path=$(PATH=/usr/sbin:/sbin:$PATH command -v "$p" || true)
