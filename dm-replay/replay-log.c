@@ -5,9 +5,12 @@
  * userspace build carries its own CRC32C, the kernel uses crc32c().
  */
 #include "dm-replay-log.h"
+#ifndef __KERNEL__
+#include <assert.h>
+#endif
 
-_Static_assert(sizeof(struct dmr_super) == 128, "superblock is 128 bytes");
-_Static_assert(sizeof(struct dmr_entry) == 192, "entry header is 192 bytes");
+static_assert(sizeof(struct dmr_super) == 128, "superblock is 128 bytes");
+static_assert(sizeof(struct dmr_entry) == 192, "entry header is 192 bytes");
 
 const char *dmr_err_str(enum dmr_err err)
 {

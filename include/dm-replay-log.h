@@ -47,11 +47,11 @@ enum dmr_state {
 #define DMR_TYPE_INFO		0x8000
 
 /* Entry flags (DMR_TYPE_IO). Unknown flags make an entry invalid. */
-#define DMR_F_FLUSH		(1U << 0)	/* REQ_PREFLUSH */
-#define DMR_F_FUA		(1U << 1)	/* REQ_FUA */
-#define DMR_F_DISCARD		(1U << 2)	/* REQ_OP_DISCARD, no data */
-#define DMR_F_ZEROES		(1U << 3)	/* REQ_OP_WRITE_ZEROES, no data */
-#define DMR_F_META		(1U << 4)	/* REQ_META */
+#define DMR_F_FLUSH		0x01U		/* REQ_PREFLUSH */
+#define DMR_F_FUA		0x02U		/* REQ_FUA */
+#define DMR_F_DISCARD		0x04U		/* REQ_OP_DISCARD, no data */
+#define DMR_F_ZEROES		0x08U		/* REQ_OP_WRITE_ZEROES, no data */
+#define DMR_F_META		0x10U		/* REQ_META */
 #define DMR_F_KNOWN		0x1fU
 
 /* The superblock: 128 bytes at offset 0 of the log device. */

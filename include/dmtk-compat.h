@@ -28,9 +28,8 @@ typedef uint32_t u32;
 typedef uint64_t u64;
 typedef int32_t s32;
 typedef int64_t s64;
-typedef uint16_t __le16;
-typedef uint32_t __le32;
-typedef uint64_t __le64;
+/* __le16/32/64 as glibc's headers (sys/stat.h etc.) also define them. */
+#include <linux/types.h>
 typedef u64 sector_t;
 
 #define cpu_to_le16(x) htole16(x)

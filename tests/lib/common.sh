@@ -98,7 +98,9 @@ dio_write() {
 
 # dio_read_md5 DEV SECTOR COUNT: md5 of the data read with O_DIRECT.
 dio_read_md5() {
-	dd if="$1" iflag=direct bs=512 skip="$2" count="$3" status=none | md5sum | cut -d' ' -f1
+	# GNU dd by path: busybox sh runs its own dd applet first, and that one
+	# silently falls back to buffered reads when O_DIRECT is refused.
+	/usr/bin/dd if="$1" iflag=direct bs=512 skip="$2" count="$3" status=none | md5sum | cut -d' ' -f1
 }
 
 # pattern_md5 COUNT BYTE: md5 of COUNT sectors of BYTE.
