@@ -31,7 +31,7 @@ CC ?= cc
 PREFIX ?= /usr/local
 USER_CFLAGS := -O2 -g -Wall -Wextra -Wshadow -Wno-unused-parameter \
 	-D_GNU_SOURCE -I$(CURDIR_)/include
-TOOLS := dm-replay/dmreplay tests/torture/dmtk-torture
+TOOLS := dm-replay/dmreplay tests/torture/dmtk-torture tests/fuzz/dmtk-fuzz
 UNIT_SRCS := $(wildcard tests/unit/test-*.c)
 UNIT_BINS := $(UNIT_SRCS:.c=)
 
@@ -72,6 +72,9 @@ dm-replay/dmreplay: dm-replay/dmreplay.c dm-replay/replay-log.c \
 tests/torture/dmtk-torture: tests/torture/dmtk-torture.c include/dmtk-prng.h
 	$(CC) $(USER_CFLAGS) -pthread -o $@ $<
 
+tests/fuzz/dmtk-fuzz: tests/fuzz/dmtk-fuzz.c include/dmtk-prng.h
+	$(CC) $(USER_CFLAGS) -pthread -o $@ $< -ldevmapper
+
 # Each unit test #includes the file under test; see tests/unit/unit.h.
 tests/unit/test-%: tests/unit/test-%.c tests/unit/unit.h FORCE
 	$(CC) $(USER_CFLAGS) -fsanitize=address,undefined -o $@ $<
@@ -93,6 +96,9 @@ install: modules
 	$(MAKE) --no-print-directory tools
 	install -D -m 755 dm-replay/dmreplay $(DESTDIR)$(PREFIX)/sbin/dmreplay
 	install -D -m 644 docs/dmreplay.8 $(DESTDIR)$(PREFIX)/share/man/man8/dmreplay.8
+	install -D -m 755 scripts/dmtk-regress $(DESTDIR)$(PREFIX)/sbin/dmtk-regress
+	install -d $(DESTDIR)$(PREFIX)/share/dm-testkit/fio
+	install -m 644 scripts/fio/*.fio $(DESTDIR)$(PREFIX)/share/dm-testkit/fio/
 
 lint: kernel-setup
 	@scripts/lint.sh

@@ -65,7 +65,9 @@ extra_modules=${DMTK_EXTRA_MODULES:-}
 objs=
 for m in $modules $extra_modules; do objs="$objs $m.o"; done
 echo "vm: building$objs against $abi"
-if ! make -C "$kdir" M="$src" W=1 DMTK_OBJS="$objs" modules > "$out/build.log" 2>&1; then
+# No modules at all (DMTK_MODULES=" "): an empty DMTK_OBJS would build all.
+if [ -n "$objs" ] &&
+	! make -C "$kdir" M="$src" W=1 DMTK_OBJS="$objs" modules > "$out/build.log" 2>&1; then
 	cat "$out/build.log" >&2
 	exit 2
 fi
@@ -78,9 +80,11 @@ staging=$out/staging
 rm -rf "$staging"
 mkdir -p "$staging/ko" "$staging/bin"
 for m in $modules $extra_modules; do cp "$src/$m.ko" "$staging/ko/"; done
-for t in dm-replay/dmreplay tests/torture/dmtk-torture; do
+for t in dm-replay/dmreplay tests/torture/dmtk-torture tests/fuzz/dmtk-fuzz; do
 	[ -x "$src/$t" ] && cp "$src/$t" "$staging/bin/"
 done
+# A link: the runner finds its fio job library next to its real path.
+ln -s ../scripts/dmtk-regress "$staging/bin/dmtk-regress"
 {
 	echo "DMTK_MODE='$mode'"
 	echo "DMTK_ONLY='$only'"
