@@ -32,7 +32,7 @@ int verify_parse_opt(struct verify_opts *opts, const char *word, const char **er
 	}
 
 	if (strncmp(word, prefix, sizeof(prefix) - 1)) {
-		*error = "Unknown optional argument (expected on_mismatch:<policy> or verify_writes)";
+		*error = "Unknown option (want on_mismatch:<policy> or verify_writes)";
 		return -EINVAL;
 	}
 	if (opts->policy_set) {

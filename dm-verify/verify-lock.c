@@ -16,11 +16,6 @@ void vrl_init(struct vrl *rl)
 	rl->head.next = &rl->head;
 }
 
-bool vrl_empty(const struct vrl *rl)
-{
-	return rl->head.next == &rl->head;
-}
-
 static bool vrl_conflict(const struct vrl_range *a, const struct vrl_range *b)
 {
 	return a->start < b->end && b->start < a->end && (a->write || b->write);

@@ -32,6 +32,8 @@
 #define VERIFY_MAX_IO_SECTORS	256
 #define VERIFY_MAX_IO_PAGES	DIV_ROUND_UP(VERIFY_MAX_IO_SECTORS << SECTOR_SHIFT, PAGE_SIZE)
 #define VERIFY_MIN_IOS		16
+/* Flags of a read that its bounce-buffer twin carries too. */
+#define VERIFY_READ_FLAGS	(REQ_SYNC | REQ_META | REQ_PRIO | REQ_RAHEAD)
 
 enum verify_leg_id {
 	VERIFY_REF,
@@ -63,7 +65,7 @@ struct verify_c {
 	struct workqueue_struct *submit_wq;
 	struct workqueue_struct *done_wq;
 
-	spinlock_t range_lock;
+	spinlock_t range_lock;	/* ranges; taken in bio completion */
 	struct vrl ranges;
 
 	atomic64_t reads;
@@ -117,35 +119,51 @@ static const char *verify_op_name(struct bio *bio)
 	}
 }
 
-static int verify_get_leg(struct dm_target *ti, struct verify_leg *leg,
-			  struct dm_arg_set *as, const char *what)
+static const struct {
+	const char *name;
+	const char *bad_offset;
+	const char *lookup_failed;
+	const char *too_small;
+} verify_leg_errors[VERIFY_NR_LEGS] = {
+	[VERIFY_REF] = {
+		"reference", "Invalid reference offset", "Reference device lookup failed",
+		"Reference device too small for the mapped length",
+	},
+	[VERIFY_TEST] = {
+		"test", "Invalid test offset", "Test device lookup failed",
+		"Test device too small for the mapped length",
+	},
+};
+
+static int verify_get_leg(struct dm_target *ti, struct verify_c *vc, enum verify_leg_id id,
+			  struct dm_arg_set *as)
 {
+	struct verify_leg *leg = &vc->leg[id];
 	const char *path = dm_shift_arg(as);
 	const char *offset = dm_shift_arg(as);
 	unsigned long long start;
-	char dummy;
+	sector_t size;
 	int r;
 
-	if (sscanf(offset, "%llu%c", &start, &dummy) != 1 || start != (sector_t)start) {
-		ti->error = what[0] == 'r' ? "Invalid reference offset" : "Invalid test offset";
+	/* kstrtoull, unlike sscanf, refuses values that overflow. */
+	if (kstrtoull(offset, 10, &start) || start != (sector_t)start) {
+		ti->error = (char *)verify_leg_errors[id].bad_offset;
 		return -EINVAL;
 	}
 	leg->start = start;
 
 	r = dm_get_device(ti, path, dm_table_get_mode(ti->table), &leg->dev);
 	if (r) {
-		ti->error = what[0] == 'r' ? "Reference device lookup failed" :
-					     "Test device lookup failed";
+		ti->error = (char *)verify_leg_errors[id].lookup_failed;
 		return r;
 	}
 
-	if (leg->start > bdev_nr_sectors(leg->dev->bdev) ||
-	    bdev_nr_sectors(leg->dev->bdev) - leg->start < ti->len) {
-		DMERR("%s device %s has %llu sectors, offset %llu + length %llu do not fit",
-		      what, path, (unsigned long long)bdev_nr_sectors(leg->dev->bdev),
-		      start, (unsigned long long)ti->len);
-		ti->error = what[0] == 'r' ? "Reference device too small for the mapped length" :
-					     "Test device too small for the mapped length";
+	size = bdev_nr_sectors(leg->dev->bdev);
+	if (leg->start > size || size - leg->start < ti->len) {
+		DMERR("%s device %s has %llu sectors: offset %llu + length %llu do not fit",
+		      verify_leg_errors[id].name, path, (unsigned long long)size, start,
+		      (unsigned long long)ti->len);
+		ti->error = (char *)verify_leg_errors[id].too_small;
 		return -EINVAL;
 	}
 	return 0;
@@ -167,9 +185,15 @@ static int verify_parse_opts(struct dm_target *ti, struct verify_c *vc, struct d
 		return r;
 
 	while (nr--) {
-		r = verify_parse_opt(&vc->opts, dm_shift_arg(as), (const char **)&ti->error);
-		if (r)
+		const char *word = dm_shift_arg(as);
+		const char *error;
+
+		r = verify_parse_opt(&vc->opts, word, &error);
+		if (r) {
+			DMERR("bad optional argument '%s': %s", word, error);
+			ti->error = (char *)error;
 			return r;
+		}
 	}
 
 	if (as->argc) {
@@ -215,7 +239,7 @@ static int verify_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	int i, r;
 
 	if (argc < 4) {
-		ti->error = "Not enough arguments (need <reference_dev> <reference_offset> <test_dev> <test_offset>)";
+		ti->error = "Not enough arguments (need 2 devices, each with an offset)";
 		return -EINVAL;
 	}
 
@@ -226,10 +250,10 @@ static int verify_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	}
 	vc->ti = ti;
 
-	r = verify_get_leg(ti, &vc->leg[VERIFY_REF], &as, "reference");
+	r = verify_get_leg(ti, vc, VERIFY_REF, &as);
 	if (r)
 		goto bad;
-	r = verify_get_leg(ti, &vc->leg[VERIFY_TEST], &as, "test");
+	r = verify_get_leg(ti, vc, VERIFY_TEST, &as);
 	if (r)
 		goto bad;
 	if (vc->leg[VERIFY_REF].dev->bdev == vc->leg[VERIFY_TEST].dev->bdev) {
@@ -268,8 +292,6 @@ static int verify_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	spin_lock_init(&vc->range_lock);
 	vrl_init(&vc->ranges);
 	spin_lock_init(&vc->stats_lock);
-	atomic64_set(&vc->reads, 0);
-	atomic64_set(&vc->writes, 0);
 
 	ti->num_flush_bios = 1;
 	ti->num_discard_bios = 1;
@@ -305,10 +327,10 @@ static struct bio *verify_alloc_buf(struct verify_c *vc, enum verify_leg_id leg,
 				    struct bio *bio, gfp_t gfp)
 {
 	unsigned int size = bio->bi_iter.bi_size;
+	blk_opf_t opf = REQ_OP_READ | (bio->bi_opf & VERIFY_READ_FLAGS);
 	struct bio *buf;
 
-	buf = bio_alloc_bioset(vc->leg[leg].dev->bdev, DIV_ROUND_UP(size, PAGE_SIZE),
-			       REQ_OP_READ | (bio->bi_opf & (REQ_SYNC | REQ_META | REQ_PRIO)),
+	buf = bio_alloc_bioset(vc->leg[leg].dev->bdev, DIV_ROUND_UP(size, PAGE_SIZE), opf,
 			       gfp, &vc->bs[leg]);
 	if (!buf)
 		return NULL;
@@ -627,8 +649,12 @@ static blk_status_t verify_read_done(struct verify_io *io)
 	struct bio *bio = io->bio;
 	sector_t sector;
 
-	if (io->status[VERIFY_REF] != io->status[VERIFY_TEST])
+	if (io->status[VERIFY_REF] != io->status[VERIFY_TEST]) {
+		/* Readahead may fail at will on either leg; a real read follows. */
+		if (bio->bi_opf & REQ_RAHEAD)
+			return BLK_STS_IOERR;
 		return verify_status_mismatch(io);
+	}
 	if (io->status[VERIFY_TEST] || !verify_walk(bio, io->buf, false, &sector))
 		return io->status[VERIFY_TEST];
 
@@ -809,7 +835,7 @@ static int verify_message(struct dm_target *ti, unsigned int argc, char **argv,
 {
 	struct verify_c *vc = ti->private;
 
-	if (argc != 1 || strcasecmp(argv[0], "clear")) {
+	if (argc != 1 || strcmp(argv[0], "clear")) {
 		DMERR("%s: unrecognised message '%s'%s (the only message is 'clear')",
 		      dm_table_device_name(ti->table), argv[0],
 		      argc > 1 ? " with arguments" : "");

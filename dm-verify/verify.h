@@ -45,6 +45,5 @@ void vrl_init(struct vrl *rl);
 bool vrl_acquire(struct vrl *rl, struct vrl_range *r);
 void vrl_release(struct vrl *rl, struct vrl_range *r,
 		 void (*grant)(struct vrl_range *r, void *context), void *context);
-bool vrl_empty(const struct vrl *rl);
 
 #endif /* DM_VERIFY_H */
