@@ -9,8 +9,6 @@
 #ifndef __KERNEL__
 #include <stdarg.h>
 #define scnprintf inj_scnprintf
-#define min(a, b) ((a) < (b) ? (a) : (b))
-#define max(a, b) ((a) > (b) ? (a) : (b))
 static int inj_scnprintf(char *buf, size_t size, const char *fmt, ...)
 {
 	va_list ap;
@@ -288,7 +286,8 @@ static int parse_attr(struct inj_rule *r, int key, const char *v, size_t len,
 		if (a >= dev_len)
 			goto past_end;
 		r->has_range = 1;
-		r->lo = r->hi = a;
+		r->lo = a;
+		r->hi = a;
 		return 0;
 	case K_SECTORS:
 		dash = memchr(v, '-', len);
@@ -821,8 +820,10 @@ struct inj_ruleset *inj_ruleset_build(struct inj_rule **rules, u32 nr)
 			if (!r->has_range) {
 				l->bounded = false;
 			} else {
-				l->lo = min(l->lo, r->lo);
-				l->hi = max(l->hi, r->hi);
+				if (r->lo < l->lo)
+					l->lo = r->lo;
+				if (r->hi > l->hi)
+					l->hi = r->hi;
 			}
 		}
 		if (l->nr)

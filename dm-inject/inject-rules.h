@@ -16,27 +16,28 @@
 #include <linux/rcupdate.h>
 #include <linux/mm.h>
 
-typedef atomic64_t inj_ctr_t;
-#define inj_ctr_read(c)		atomic64_read(c)
-#define inj_ctr_set(c, v)	atomic64_set(c, v)
-#define inj_ctr_inc(c)		atomic64_inc_return(c)
-typedef atomic_t inj_state_t;
-#define inj_state_read(s)	atomic_read(s)
-#define inj_state_set(s, v)	atomic_set(s, v)
+struct inj_ctr { atomic64_t v; };
+struct inj_state { atomic_t v; };
+#define inj_ctr_read(c)		atomic64_read(&(c)->v)
+#define inj_ctr_set(c, n)	atomic64_set(&(c)->v, n)
+#define inj_ctr_inc(c)		atomic64_inc_return(&(c)->v)
+#define inj_state_read(s)	atomic_read(&(s)->v)
+#define inj_state_set(s, n)	atomic_set(&(s)->v, n)
 #define inj_zalloc(sz)		kvzalloc(sz, GFP_KERNEL)
 #define inj_free(p)		kvfree(p)
 #else
 #include <stdio.h>
 
-typedef struct { s64 counter; } inj_ctr_t;
+struct inj_ctr { s64 counter; };
+struct inj_state { int counter; };
 #define inj_ctr_read(c)		__atomic_load_n(&(c)->counter, __ATOMIC_RELAXED)
 #define inj_ctr_set(c, v)	__atomic_store_n(&(c)->counter, (v), __ATOMIC_RELAXED)
 #define inj_ctr_inc(c)		__atomic_add_fetch(&(c)->counter, 1, __ATOMIC_RELAXED)
-typedef struct { int counter; } inj_state_t;
 #define inj_state_read(s)	__atomic_load_n(&(s)->counter, __ATOMIC_RELAXED)
 #define inj_state_set(s, v)	__atomic_store_n(&(s)->counter, (v), __ATOMIC_RELAXED)
 #define inj_zalloc(sz)		calloc(1, sz)
 #define inj_free(p)		free(p)
+#define BIT(n)			(1UL << (n))
 #endif
 
 /* Longest accepted argument word, rule count cap and break tag length. */
@@ -71,10 +72,10 @@ enum inj_type {
 };
 
 /* Request flags a rule can require (flags=meta+fua+preflush+sync). */
-#define INJ_F_META		(1U << 0)
-#define INJ_F_FUA		(1U << 1)
-#define INJ_F_PREFLUSH		(1U << 2)
-#define INJ_F_SYNC		(1U << 3)
+#define INJ_F_META		BIT(0)
+#define INJ_F_FUA		BIT(1)
+#define INJ_F_PREFLUSH		BIT(2)
+#define INJ_F_SYNC		BIT(3)
 
 enum inj_count_mode { INJ_COUNT_ALL, INJ_COUNT_ONCE, INJ_COUNT_NTH, INJ_COUNT_EVERY };
 enum inj_when { INJ_WHEN_WORKER, INJ_WHEN_IMMEDIATELY, INJ_WHEN_AFTER };
@@ -104,8 +105,8 @@ struct inj_rule {
 	u32 torn_sectors;
 	s64 shift;		/* misdirect, in sectors */
 	char tag[INJ_TAG_MAX];
-	inj_ctr_t matches;	/* requests that met the static conditions */
-	inj_ctr_t hits;		/* actions taken */
+	struct inj_ctr matches;	/* requests that met the static conditions */
+	struct inj_ctr hits;		/* actions taken */
 };
 
 struct inj_opts {
@@ -137,9 +138,9 @@ struct inj_ruleset {
 };
 
 struct inj_engine {
-	inj_state_t state;
+	struct inj_state state;
 #ifdef __KERNEL__
-	spinlock_t prng_lock;
+	spinlock_t prng_lock;		/* serialises prng */
 #endif
 	struct dmtk_prng prng;
 };

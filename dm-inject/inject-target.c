@@ -1,0 +1,1004 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dm-inject: rule-based I/O fault injection for any block device.
+ *
+ * Rules (see inject-rules.c and Documentation in docs/dm-inject.rst) pick
+ * requests by event, sector range, state and counters; the first matching
+ * action rule fails, delays, damages, drops, tears, misdirects or holds the
+ * request. The rule set is immutable and replaced under RCU, so map() takes
+ * no lock unless a rule acts.
+ */
+#include <linux/module.h>
+#include <linux/init.h>
+#include <linux/bio.h>
+#include <linux/blkdev.h>
+#include <linux/hrtimer.h>
+#include <linux/mempool.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
+#include <linux/device-mapper.h>
+
+#include "inject-rules.h"
+
+#define DM_MSG_PREFIX "inject"
+
+/* Order-2 bounce blocks: a corrupted span of at most 4096 bytes rounded out to blocks. */
+#define INJECT_BOUNCE_ORDER	2
+#define INJECT_BOUNCE_MIN	2
+
+struct inject_c {
+	struct dm_target *ti;
+	struct dm_dev *dev;
+	sector_t start;
+	struct mapped_device *md;
+	struct inj_opts opts;
+	struct inj_engine eng;
+
+	struct inj_ruleset __rcu *rules;
+	struct mutex rules_lock;	/* serialises rule set replacement */
+	u32 next_id;
+
+	spinlock_t lock;		/* protects everything below */
+	struct bio_list complete;	/* failed requests to end from the worker */
+	struct bio_list corrupt;	/* writes to damage through a bounce */
+	struct bio_list release;	/* held requests to pass on */
+	struct list_head delayed;
+	struct list_head held;
+	unsigned int nr_held;
+	bool suspending;		/* presuspend: nothing more is held */
+
+	struct hrtimer timer;		/* earliest delayed request */
+	struct workqueue_struct *wq;
+	struct work_struct work;
+	struct work_struct event_work;	/* dm_table_event() may sleep */
+	struct bio_set bs;
+	mempool_t *bounce_pool;
+};
+
+enum inject_pb_action {
+	PB_NONE,
+	PB_STATUS,		/* report pb->status once the device is done */
+	PB_CORRUPT_READ,	/* damage the data read */
+};
+
+struct inject_pb {
+	struct inject_c *ic;
+	struct list_head list;		/* delayed or held */
+	struct bvec_iter iter;		/* the data as mapped, for read damage */
+	ktime_t expires;
+	blk_status_t status;
+	u8 action;
+	u8 corrupt_mode;
+	u32 corrupt_off;		/* bytes into the request */
+	u32 corrupt_len;
+	u64 corrupt_seed;
+	char tag[INJ_TAG_MAX];
+};
+
+static struct inj_ruleset *inject_rules(struct inject_c *ic)
+{
+	return rcu_dereference_protected(ic->rules, lockdep_is_held(&ic->rules_lock));
+}
+
+/* Swap in @rs; the old index is freed once no map() can see it. */
+static void inject_replace_rules(struct inject_c *ic, struct inj_ruleset *rs)
+{
+	struct inj_ruleset *old = inject_rules(ic);
+
+	rcu_assign_pointer(ic->rules, rs);
+	synchronize_rcu();
+	inj_ruleset_free(old);
+}
+
+static void inject_remap(struct inject_c *ic, struct bio *bio)
+{
+	bio_set_dev(bio, ic->dev->bdev);
+	bio->bi_iter.bi_sector = ic->start + dm_target_offset(ic->ti, bio->bi_iter.bi_sector);
+}
+
+static void inject_submit_list(struct bio *bio)
+{
+	struct bio *next;
+
+	while (bio) {
+		next = bio->bi_next;
+		bio->bi_next = NULL;
+		dm_submit_bio_remap(bio, NULL);
+		bio = next;
+	}
+}
+
+static void inject_damage(u8 *p, u32 len, u8 mode, struct dmtk_prng *prng)
+{
+	u32 i;
+
+	for (i = 0; i < len; i++) {
+		if (mode == INJ_CORRUPT_FLIP)
+			p[i] ^= 0xff;
+		else if (mode == INJ_CORRUPT_ZERO)
+			p[i] = 0;
+		else
+			p[i] ^= 1 + dmtk_prng_below(prng, 255);
+	}
+}
+
+/* Damage [off, off + len) of the data described by @start. */
+static void inject_damage_bio(struct bio *bio, struct bvec_iter start, struct inject_pb *pb)
+{
+	u32 off = pb->corrupt_off, end = pb->corrupt_off + pb->corrupt_len, pos = 0;
+	struct dmtk_prng prng;
+	struct bvec_iter iter;
+	struct bio_vec bv;
+
+	dmtk_prng_seed(&prng, pb->corrupt_seed);
+	__bio_for_each_segment(bv, bio, iter, start) {
+		u32 a = max(off, pos), b = min(end, pos + bv.bv_len);
+
+		if (a < b) {
+			u8 *p = bvec_kmap_local(&bv);
+
+			inject_damage(p + (a - pos), b - a, pb->corrupt_mode, &prng);
+			kunmap_local(p);
+		}
+		pos += bv.bv_len;
+		if (pos >= end)
+			break;
+	}
+}
+
+static void inject_bounce_endio(struct bio *bounce)
+{
+	struct bio *parent = bounce->bi_private;
+	struct inject_pb *pb = dm_per_bio_data(parent, sizeof(struct inject_pb));
+
+	if (bounce->bi_status && !parent->bi_status)
+		parent->bi_status = bounce->bi_status;
+	mempool_free(bounce->bi_io_vec[0].bv_page, pb->ic->bounce_pool);
+	bio_put(bounce);
+	bio_endio(parent);
+}
+
+/*
+ * Write the blocks holding the damaged bytes from a bounce copy, the rest
+ * straight from the caller's pages, which are never modified. Runs in the
+ * worker, one allocation at a time, so the pools always make progress.
+ */
+static void inject_corrupt_write(struct inject_c *ic, struct bio *bio)
+{
+	struct inject_pb *pb = dm_per_bio_data(bio, sizeof(*pb));
+	unsigned int lbs = bdev_logical_block_size(bio->bi_bdev);
+	u32 first, last, done = 0;
+	struct bvec_iter iter, it;
+	struct bio *head, *bounce;
+	struct page *page;
+	struct bio_vec bv;
+	u8 *buf;
+
+	if (ic->opts.align > lbs)
+		lbs = ic->opts.align;
+	first = round_down(pb->corrupt_off, lbs);
+	last = min(round_up(pb->corrupt_off + pb->corrupt_len, lbs), bio->bi_iter.bi_size);
+
+	if (first) {
+		head = bio_split(bio, first >> SECTOR_SHIFT, GFP_NOIO, &ic->bs);
+		bio_chain(head, bio);
+		dm_submit_bio_remap(bio, head);
+	}
+
+	page = mempool_alloc(ic->bounce_pool, GFP_NOIO);
+	buf = page_address(page);
+	iter = bio->bi_iter;
+	iter.bi_size = last - first;
+	__bio_for_each_segment(bv, bio, it, iter) {
+		memcpy_from_bvec(buf + done, &bv);
+		done += bv.bv_len;
+	}
+	pb->corrupt_off -= first;
+	pb->corrupt_len = min(pb->corrupt_len, done - pb->corrupt_off);
+	{
+		struct dmtk_prng prng;
+
+		dmtk_prng_seed(&prng, pb->corrupt_seed);
+		inject_damage(buf + pb->corrupt_off, pb->corrupt_len, pb->corrupt_mode, &prng);
+	}
+
+	bounce = bio_alloc_bioset(bio->bi_bdev, 1, bio->bi_opf, GFP_NOIO, &ic->bs);
+	bounce->bi_iter.bi_sector = bio->bi_iter.bi_sector;
+	__bio_add_page(bounce, page, done, 0);
+	bounce->bi_end_io = inject_bounce_endio;
+	bounce->bi_private = bio;
+	bio_inc_remaining(bio);
+	bio_advance(bio, done);
+	dm_submit_bio_remap(bio, bounce);
+
+	if (bio->bi_iter.bi_size)
+		dm_submit_bio_remap(bio, NULL);
+	else
+		bio_endio(bio);
+}
+
+static enum hrtimer_restart inject_timer_fn(struct hrtimer *timer)
+{
+	struct inject_c *ic = container_of(timer, struct inject_c, timer);
+
+	queue_work(ic->wq, &ic->work);
+	return HRTIMER_NORESTART;
+}
+
+/* Caller holds ic->lock. */
+static void inject_arm_timer(struct inject_c *ic, ktime_t expires)
+{
+	if (!hrtimer_is_queued(&ic->timer) ||
+	    ktime_before(expires, hrtimer_get_expires(&ic->timer)))
+		hrtimer_start(&ic->timer, expires, HRTIMER_MODE_ABS);
+}
+
+static void inject_work(struct work_struct *work)
+{
+	struct inject_c *ic = container_of(work, struct inject_c, work);
+	struct bio_list complete, corrupt, submit = BIO_EMPTY_LIST;
+	struct inject_pb *pb, *tmp;
+	ktime_t now = ktime_get(), next = 0;
+	struct bio *bio;
+
+	spin_lock_irq(&ic->lock);
+	complete = ic->complete;
+	corrupt = ic->corrupt;
+	bio_list_init(&ic->complete);
+	bio_list_init(&ic->corrupt);
+	bio_list_merge(&submit, &ic->release);
+	bio_list_init(&ic->release);
+	list_for_each_entry_safe(pb, tmp, &ic->delayed, list) {
+		if (ktime_after(pb->expires, now)) {
+			if (!next || ktime_before(pb->expires, next))
+				next = pb->expires;
+			continue;
+		}
+		list_del(&pb->list);
+		bio_list_add(&submit, dm_bio_from_per_bio_data(pb, sizeof(*pb)));
+	}
+	if (next)
+		inject_arm_timer(ic, next);
+	spin_unlock_irq(&ic->lock);
+
+	while ((bio = bio_list_pop(&complete))) {
+		pb = dm_per_bio_data(bio, sizeof(*pb));
+		bio->bi_status = pb->status;
+		bio_endio(bio);
+	}
+	while ((bio = bio_list_pop(&corrupt)))
+		inject_corrupt_write(ic, bio);
+	inject_submit_list(bio_list_get(&submit));
+}
+
+static void inject_event_work(struct work_struct *work)
+{
+	struct inject_c *ic = container_of(work, struct inject_c, event_work);
+
+	dm_table_event(ic->ti->table);
+}
+
+static void inject_dtr(struct dm_target *ti)
+{
+	struct inject_c *ic = ti->private;
+
+	hrtimer_cancel(&ic->timer);
+	cancel_work_sync(&ic->event_work);
+	if (ic->wq)
+		destroy_workqueue(ic->wq);
+	mempool_destroy(ic->bounce_pool);
+	bioset_exit(&ic->bs);
+	inj_ruleset_free_all(rcu_dereference_raw(ic->rules));
+	if (ic->dev)
+		dm_put_device(ti, ic->dev);
+	mutex_destroy(&ic->rules_lock);
+	kfree(ic);
+}
+
+static int inject_ctr_rules(struct dm_target *ti, struct inject_c *ic, struct dm_arg_set *as)
+{
+	static const struct dm_arg _args[] = {
+		{0, INJ_MAX_ARGS, "Too many arguments: <#args> must be a number up to 4100"},
+	};
+	struct inj_ruleset *rs;
+	struct inj_rule **rules;
+	unsigned int nr_args = 0, nr = 0, i;
+	int r = 0;
+
+	if (as->argc) {
+		r = dm_read_arg(_args, as, &nr_args, &ti->error);
+		if (r)
+			return r;
+		if (nr_args > as->argc) {
+			ti->error = "Fewer arguments than <#args> says";
+			return -EINVAL;
+		}
+	}
+	rules = kvcalloc(nr_args ?: 1, sizeof(*rules), GFP_KERNEL);
+	if (!rules) {
+		ti->error = "Cannot allocate rules";
+		return -ENOMEM;
+	}
+
+	for (i = 0; i < nr_args; i++) {
+		const char *word = dm_shift_arg(as);
+		struct inj_rule *rule;
+		const char *err;
+
+		r = inj_parse_word(word, ti->len, &ic->opts, &rule, &err);
+		if (r) {
+			DMERR("bad argument '%.80s': %s", word, err);
+			ti->error = (char *)err;
+			goto out;
+		}
+		if (!rule)
+			continue;
+		if (nr == INJ_MAX_RULES) {
+			kfree(rule);
+			ti->error = "Too many rules: at most 4096";
+			r = -EINVAL;
+			goto out;
+		}
+		rule->id = ++ic->next_id;
+		rules[nr++] = rule;
+	}
+	if (as->argc) {
+		ti->error = "Unexpected arguments after the option and rule group";
+		r = -EINVAL;
+		goto out;
+	}
+
+	rs = inj_ruleset_build(rules, nr);
+	if (!rs) {
+		ti->error = "Cannot allocate rule index";
+		r = -ENOMEM;
+		goto out;
+	}
+	RCU_INIT_POINTER(ic->rules, rs);
+	nr = 0;
+out:
+	while (nr)
+		kfree(rules[--nr]);
+	kvfree(rules);
+	return r;
+}
+
+static int inject_ctr_opts(struct dm_target *ti, struct inject_c *ic)
+{
+	sector_t align = ic->opts.align >> SECTOR_SHIFT;
+
+	if (align && ((ti->begin | ti->len | ic->start) & (align - 1))) {
+		ti->error = "Target start, length and offset must be multiples of align:";
+		return -EINVAL;
+	}
+	if (ic->opts.align && ic->opts.max_transfer % ic->opts.align) {
+		ti->error = "max_transfer: must be a multiple of align:";
+		return -EINVAL;
+	}
+	if (ic->opts.max_transfer) {
+		if (dm_set_target_max_io_len(ti, ic->opts.max_transfer >> SECTOR_SHIFT))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * Construct an inject mapping:
+ *   <dev> <offset> [<#args> <arg>...]
+ * where each arg is an option <name>:<value> or a rule <type>:<attr>,...
+ */
+static int inject_ctr(struct dm_target *ti, unsigned int argc, char **argv)
+{
+	struct dm_arg_set as;
+	struct inject_c *ic;
+	unsigned long long tmpll;
+	char dummy;
+	int r;
+
+	if (argc < 2) {
+		ti->error = "Requires <dev> <offset> [<#args> <arg>...]";
+		return -EINVAL;
+	}
+
+	ic = kzalloc(sizeof(*ic), GFP_KERNEL);
+	if (!ic) {
+		ti->error = "Cannot allocate context";
+		return -ENOMEM;
+	}
+	ti->private = ic;
+	ic->ti = ti;
+	ic->md = dm_table_get_md(ti->table);
+	mutex_init(&ic->rules_lock);
+	spin_lock_init(&ic->lock);
+	bio_list_init(&ic->complete);
+	bio_list_init(&ic->corrupt);
+	bio_list_init(&ic->release);
+	INIT_LIST_HEAD(&ic->delayed);
+	INIT_LIST_HEAD(&ic->held);
+	INIT_WORK(&ic->work, inject_work);
+	INIT_WORK(&ic->event_work, inject_event_work);
+	hrtimer_init(&ic->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
+	ic->timer.function = inject_timer_fn;
+
+	if (sscanf(argv[1], "%llu%c", &tmpll, &dummy) != 1 || tmpll != (sector_t)tmpll) {
+		ti->error = "Invalid device offset";
+		r = -EINVAL;
+		goto bad;
+	}
+	ic->start = tmpll;
+
+	r = dm_get_device(ti, argv[0], dm_table_get_mode(ti->table), &ic->dev);
+	if (r) {
+		ti->error = "Device lookup failed";
+		goto bad;
+	}
+
+	as.argc = argc - 2;
+	as.argv = argv + 2;
+	r = inject_ctr_rules(ti, ic, &as);
+	if (r)
+		goto bad;
+	r = inject_ctr_opts(ti, ic);
+	if (r)
+		goto bad;
+	inj_engine_init(&ic->eng, ic->opts.seed);
+
+	r = bioset_init(&ic->bs, 16, 0, BIOSET_NEED_BVECS);
+	if (r) {
+		ti->error = "Cannot allocate bio set";
+		goto bad;
+	}
+	ic->bounce_pool = mempool_create_page_pool(INJECT_BOUNCE_MIN, INJECT_BOUNCE_ORDER);
+	if (!ic->bounce_pool) {
+		ti->error = "Cannot allocate bounce pool";
+		r = -ENOMEM;
+		goto bad;
+	}
+	ic->wq = alloc_workqueue("kinjectd", WQ_MEM_RECLAIM, 0);
+	if (!ic->wq) {
+		ti->error = "Cannot allocate workqueue";
+		r = -ENOMEM;
+		goto bad;
+	}
+
+	ti->num_flush_bios = 1;
+	ti->num_discard_bios = 1;
+	ti->num_write_zeroes_bios = 1;
+	ti->per_io_data_size = sizeof(struct inject_pb);
+	return 0;
+
+bad:
+	inject_dtr(ti);
+	return r;
+}
+
+static bool inject_classify(struct dm_target *ti, struct bio *bio, struct inj_req *req)
+{
+	blk_opf_t opf = bio->bi_opf;
+
+	switch (bio_op(bio)) {
+	case REQ_OP_READ:
+		req->ev = INJ_EV_READ;
+		break;
+	case REQ_OP_WRITE:
+		req->ev = (opf & REQ_PREFLUSH) && !bio_sectors(bio) ? INJ_EV_FLUSH : INJ_EV_WRITE;
+		break;
+	case REQ_OP_DISCARD:
+		req->ev = INJ_EV_DISCARD;
+		break;
+	case REQ_OP_WRITE_ZEROES:
+		req->ev = INJ_EV_WRITE_ZEROES;
+		break;
+	default:
+		return false;
+	}
+	req->flags = (opf & REQ_META ? INJ_F_META : 0) | (opf & REQ_FUA ? INJ_F_FUA : 0) |
+		     (opf & REQ_PREFLUSH ? INJ_F_PREFLUSH : 0) | (opf & REQ_SYNC ? INJ_F_SYNC : 0);
+	req->nr_sectors = bio_sectors(bio);
+	req->sector = req->nr_sectors ? dm_target_offset(ti, bio->bi_iter.bi_sector) : 0;
+	return true;
+}
+
+/* Where in the request a corrupt rule strikes; drawn now so it is reproducible. */
+static void inject_corrupt_setup(struct inject_c *ic, struct inject_pb *pb,
+				 const struct inj_rule *r, u32 size)
+{
+	u32 len = min(r->corrupt_bytes, size);
+
+	if (r->corrupt_offset >= 0) {
+		pb->corrupt_off = r->corrupt_offset;
+		len = min(len, size - pb->corrupt_off);
+	} else {
+		pb->corrupt_off = inj_engine_below(&ic->eng, size - len + 1);
+	}
+	pb->corrupt_len = len;
+	pb->corrupt_mode = r->corrupt_mode;
+	pb->corrupt_seed = inj_engine_next(&ic->eng);
+}
+
+/* Hold @bio on @list unless the device is suspending; false if not held. */
+static bool inject_hold(struct inject_c *ic, struct inject_pb *pb, const struct inj_rule *r)
+{
+	unsigned long flags;
+	ktime_t expires = 0;
+
+	if (r->type == INJ_DELAY) {
+		u32 us = r->delay_us;
+
+		if (r->jitter_us)
+			us += inj_engine_below(&ic->eng, 2 * r->jitter_us + 1) - r->jitter_us;
+		expires = ktime_add_us(ktime_get(), us);
+	}
+
+	spin_lock_irqsave(&ic->lock, flags);
+	if (ic->suspending) {
+		spin_unlock_irqrestore(&ic->lock, flags);
+		return false;
+	}
+	if (r->type == INJ_DELAY) {
+		pb->expires = expires;
+		list_add_tail(&pb->list, &ic->delayed);
+		inject_arm_timer(ic, expires);
+	} else {
+		strscpy(pb->tag, r->tag, sizeof(pb->tag));
+		list_add_tail(&pb->list, &ic->held);
+		ic->nr_held++;
+	}
+	spin_unlock_irqrestore(&ic->lock, flags);
+
+	if (r->type == INJ_BREAK)
+		schedule_work(&ic->event_work);
+	return true;
+}
+
+static void inject_queue(struct inject_c *ic, struct bio_list *list, struct bio *bio)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&ic->lock, flags);
+	bio_list_add(list, bio);
+	spin_unlock_irqrestore(&ic->lock, flags);
+	queue_work(ic->wq, &ic->work);
+}
+
+static int inject_act(struct inject_c *ic, struct bio *bio, struct inject_pb *pb,
+		      const struct inj_rule *r)
+{
+	unsigned int lbs, keep;
+
+	switch (r->type) {
+	case INJ_ERROR:
+		pb->status = errno_to_blk_status(-r->err);
+		if (r->when == INJ_WHEN_AFTER) {
+			pb->action = PB_STATUS;
+			break;
+		}
+		if (r->when == INJ_WHEN_IMMEDIATELY) {
+			bio->bi_status = pb->status;
+			bio_endio(bio);
+		} else {
+			inject_queue(ic, &ic->complete, bio);
+		}
+		return DM_MAPIO_SUBMITTED;
+	case INJ_DELAY:
+	case INJ_BREAK:
+		inject_remap(ic, bio);
+		if (inject_hold(ic, pb, r))
+			return DM_MAPIO_SUBMITTED;
+		return DM_MAPIO_REMAPPED;
+	case INJ_CORRUPT:
+		inject_corrupt_setup(ic, pb, r, bio->bi_iter.bi_size);
+		inject_remap(ic, bio);
+		if (bio_data_dir(bio) == WRITE) {
+			inject_queue(ic, &ic->corrupt, bio);
+			return DM_MAPIO_SUBMITTED;
+		}
+		pb->iter = bio->bi_iter;
+		pb->action = PB_CORRUPT_READ;
+		return DM_MAPIO_REMAPPED;
+	case INJ_DROP:
+		bio_endio(bio);
+		return DM_MAPIO_SUBMITTED;
+	case INJ_TORN:
+		/* keep whole logical blocks, at least one */
+		lbs = bdev_logical_block_size(ic->dev->bdev) >> SECTOR_SHIFT;
+		keep = max(rounddown(r->torn_sectors, lbs), lbs);
+		if (keep < bio_sectors(bio))
+			bio_trim(bio, 0, keep);
+		pb->status = r->silent ? BLK_STS_OK : errno_to_blk_status(-r->err);
+		pb->action = PB_STATUS;
+		break;
+	case INJ_MISDIRECT:
+		inject_remap(ic, bio);
+		bio->bi_iter.bi_sector += r->shift;
+		return DM_MAPIO_REMAPPED;
+	}
+	inject_remap(ic, bio);
+	return DM_MAPIO_REMAPPED;
+}
+
+static int inject_map(struct dm_target *ti, struct bio *bio)
+{
+	struct inject_c *ic = ti->private;
+	struct inject_pb *pb = dm_per_bio_data(bio, sizeof(*pb));
+	struct inj_rule *r, rule;
+	struct inj_req req;
+
+	pb->action = PB_NONE;
+	pb->ic = ic;
+	if (!inject_classify(ti, bio, &req))
+		goto remap;
+
+	rcu_read_lock();
+	r = inj_evaluate(rcu_dereference(ic->rules), &ic->eng, &req, ti->len);
+	if (r)
+		rule = *r;	/* a message may free the rule once we unlock */
+	rcu_read_unlock();
+	if (!r)
+		goto remap;
+
+	if (ic->opts.log)
+		DMINFO_LIMIT("%s: rule %u %s on %s sector %llu len %llu",
+			     dm_device_name(ic->md), rule.id, inj_type_name(rule.type),
+			     inj_event_name(req.ev), (unsigned long long)req.sector,
+			     (unsigned long long)req.nr_sectors);
+	return inject_act(ic, bio, pb, &rule);
+
+remap:
+	inject_remap(ic, bio);
+	return DM_MAPIO_REMAPPED;
+}
+
+static int inject_end_io(struct dm_target *ti, struct bio *bio, blk_status_t *error)
+{
+	struct inject_pb *pb = dm_per_bio_data(bio, sizeof(*pb));
+
+	if (*error)
+		return DM_ENDIO_DONE;
+	if (pb->action == PB_STATUS)
+		*error = pb->status;
+	else if (pb->action == PB_CORRUPT_READ)
+		inject_damage_bio(bio, pb->iter, pb);
+	return DM_ENDIO_DONE;
+}
+
+/* Pass on every held and delayed request: suspend must never wait on a rule. */
+static void inject_presuspend(struct dm_target *ti)
+{
+	struct inject_c *ic = ti->private;
+	struct bio_list release = BIO_EMPTY_LIST;
+	struct inject_pb *pb, *tmp;
+
+	spin_lock_irq(&ic->lock);
+	ic->suspending = true;
+	list_for_each_entry_safe(pb, tmp, &ic->held, list) {
+		list_del(&pb->list);
+		bio_list_add(&release, dm_bio_from_per_bio_data(pb, sizeof(*pb)));
+	}
+	ic->nr_held = 0;
+	list_for_each_entry_safe(pb, tmp, &ic->delayed, list) {
+		list_del(&pb->list);
+		bio_list_add(&release, dm_bio_from_per_bio_data(pb, sizeof(*pb)));
+	}
+	spin_unlock_irq(&ic->lock);
+
+	hrtimer_cancel(&ic->timer);
+	inject_submit_list(bio_list_get(&release));
+}
+
+static void inject_resume(struct dm_target *ti)
+{
+	struct inject_c *ic = ti->private;
+
+	spin_lock_irq(&ic->lock);
+	ic->suspending = false;
+	spin_unlock_irq(&ic->lock);
+}
+
+static void inject_status(struct dm_target *ti, status_type_t type,
+			  unsigned int status_flags, char *result, unsigned int maxlen)
+{
+	struct inject_c *ic = ti->private;
+	struct inj_ruleset *rs;
+	struct inject_pb *pb;
+	unsigned int sz = 0;
+	u32 i;
+
+	switch (type) {
+	case STATUSTYPE_INFO:
+		rcu_read_lock();
+		rs = rcu_dereference(ic->rules);
+		spin_lock_irq(&ic->lock);
+		DMEMIT("%d %u %u", inj_state_read(&ic->eng.state), rs->nr, ic->nr_held);
+		for (i = 0; i < rs->nr; i++)
+			DMEMIT(" %u:%lld", rs->rules[i]->id,
+			       (long long)inj_ctr_read(&rs->rules[i]->hits));
+		list_for_each_entry(pb, &ic->held, list)
+			DMEMIT(" %s", pb->tag);
+		spin_unlock_irq(&ic->lock);
+		rcu_read_unlock();
+		break;
+
+	case STATUSTYPE_TABLE:
+		rcu_read_lock();
+		rs = rcu_dereference(ic->rules);
+		DMEMIT("%s %llu %u", ic->dev->name, (unsigned long long)ic->start,
+		       inj_nr_opts(&ic->opts) + rs->nr);
+		if (sz < maxlen)
+			sz += inj_format_opts(&ic->opts, result + sz, maxlen - sz);
+		for (i = 0; i < rs->nr; i++) {
+			DMEMIT(" ");
+			if (sz < maxlen)
+				sz += inj_format_rule(rs->rules[i], result + sz, maxlen - sz);
+		}
+		rcu_read_unlock();
+		break;
+
+	case STATUSTYPE_IMA:
+		*result = '\0';
+		break;
+	}
+}
+
+static int inject_msg_add(struct inject_c *ic, const char *word, char *result,
+			  unsigned int maxlen)
+{
+	struct inj_ruleset *old = inject_rules(ic), *rs;
+	struct inj_rule **rules, *rule;
+	unsigned int sz = 0;
+	const char *err;
+	int r;
+
+	if (old->nr >= INJ_MAX_RULES) {
+		DMERR("%s: add: too many rules: at most %u", dm_device_name(ic->md),
+		      INJ_MAX_RULES);
+		return -EINVAL;
+	}
+	r = inj_parse_rule(word, ic->ti->len, &rule, &err);
+	if (r) {
+		DMERR("%s: add: bad rule '%.80s': %s", dm_device_name(ic->md), word, err);
+		return r;
+	}
+	rules = kvcalloc(old->nr + 1, sizeof(*rules), GFP_KERNEL);
+	if (!rules)
+		goto nomem;
+	memcpy(rules, old->rules, old->nr * sizeof(*rules));
+	rules[old->nr] = rule;
+	rs = inj_ruleset_build(rules, old->nr + 1);
+	kvfree(rules);
+	if (!rs)
+		goto nomem;
+	rule->id = ++ic->next_id;
+	inject_replace_rules(ic, rs);
+	DMEMIT("%u", rule->id);
+	return 1;
+nomem:
+	kfree(rule);
+	DMERR("%s: add: out of memory", dm_device_name(ic->md));
+	return -ENOMEM;
+}
+
+/* Rebuild without the rules @drop selects; they are freed after a grace period. */
+static int inject_msg_drop(struct inject_c *ic, bool (*drop)(struct inj_rule *, const void *),
+			   const void *arg)
+{
+	struct inj_ruleset *old = inject_rules(ic), *rs;
+	struct inj_rule **keep, **gone;
+	u32 i, nk = 0, ng = 0;
+
+	keep = kvcalloc(old->nr ?: 1, sizeof(*keep), GFP_KERNEL);
+	gone = kvcalloc(old->nr ?: 1, sizeof(*gone), GFP_KERNEL);
+	if (!keep || !gone) {
+		kvfree(keep);
+		kvfree(gone);
+		return -ENOMEM;
+	}
+	for (i = 0; i < old->nr; i++) {
+		if (drop(old->rules[i], arg))
+			gone[ng++] = old->rules[i];
+		else
+			keep[nk++] = old->rules[i];
+	}
+	if (!ng) {
+		kvfree(keep);
+		kvfree(gone);
+		return -ENOENT;
+	}
+	rs = inj_ruleset_build(keep, nk);
+	kvfree(keep);
+	if (!rs) {
+		kvfree(gone);
+		return -ENOMEM;
+	}
+	inject_replace_rules(ic, rs);
+	while (ng)
+		kfree(gone[--ng]);
+	kvfree(gone);
+	return 0;
+}
+
+static bool drop_by_id(struct inj_rule *r, const void *arg)
+{
+	return r->id == *(const u32 *)arg;
+}
+
+static bool drop_all(struct inj_rule *r, const void *arg)
+{
+	return true;
+}
+
+static bool drop_break(struct inj_rule *r, const void *arg)
+{
+	return r->type == INJ_BREAK && !strcmp(r->tag, arg);
+}
+
+/* Release held requests with @tag (NULL: all); returns how many. */
+static unsigned int inject_release(struct inject_c *ic, const char *tag)
+{
+	struct inject_pb *pb, *tmp;
+	unsigned int n = 0;
+
+	spin_lock_irq(&ic->lock);
+	list_for_each_entry_safe(pb, tmp, &ic->held, list) {
+		if (tag && strcmp(pb->tag, tag))
+			continue;
+		list_del(&pb->list);
+		bio_list_add(&ic->release, dm_bio_from_per_bio_data(pb, sizeof(*pb)));
+		ic->nr_held--;
+		n++;
+	}
+	spin_unlock_irq(&ic->lock);
+	if (n)
+		queue_work(ic->wq, &ic->work);
+	return n;
+}
+
+static void inject_reset(struct inject_c *ic)
+{
+	struct inj_ruleset *rs = inject_rules(ic);
+	u32 i;
+
+	for (i = 0; i < rs->nr; i++) {
+		inj_ctr_set(&rs->rules[i]->hits, 0);
+		inj_ctr_set(&rs->rules[i]->matches, 0);
+	}
+	spin_lock_irq(&ic->eng.prng_lock);
+	dmtk_prng_seed(&ic->eng.prng, ic->opts.seed);
+	spin_unlock_irq(&ic->eng.prng_lock);
+	inj_state_set(&ic->eng.state, 1);
+}
+
+static int inject_message(struct dm_target *ti, unsigned int argc, char **argv,
+			  char *result, unsigned int maxlen)
+{
+	struct inject_c *ic = ti->private;
+	const char *name = dm_device_name(ic->md);
+	unsigned long long n;
+	char dummy;
+	int r = -EINVAL;
+
+	if (!argc) {
+		DMERR("%s: empty message", name);
+		return -EINVAL;
+	}
+
+	mutex_lock(&ic->rules_lock);
+	if (!strcasecmp(argv[0], "add") && argc == 2) {
+		r = inject_msg_add(ic, argv[1], result, maxlen);
+	} else if (!strcasecmp(argv[0], "remove") && argc == 2) {
+		u32 id;
+
+		if (sscanf(argv[1], "%llu%c", &n, &dummy) != 1 || !n || n > U32_MAX) {
+			DMERR("%s: remove: invalid rule id '%.32s'", name, argv[1]);
+			goto out;
+		}
+		id = n;
+		r = inject_msg_drop(ic, drop_by_id, &id);
+		if (r == -ENOENT)
+			DMERR("%s: remove: no rule with id %u", name, id);
+	} else if (!strcasecmp(argv[0], "clear") && argc == 1) {
+		r = inject_msg_drop(ic, drop_all, NULL);
+		if (r == -ENOENT)
+			r = 0;
+	} else if (!strcasecmp(argv[0], "state") && argc == 2) {
+		if (sscanf(argv[1], "%llu%c", &n, &dummy) != 1 || !n || n > INT_MAX) {
+			DMERR("%s: state: must be 1..2147483647, not '%.32s'", name, argv[1]);
+			goto out;
+		}
+		inj_state_set(&ic->eng.state, (int)n);
+		r = 0;
+	} else if (!strcasecmp(argv[0], "resume") && argc == 2) {
+		bool all = !strcmp(argv[1], "all");
+
+		if (!inject_release(ic, all ? NULL : argv[1]) && !all) {
+			DMERR("%s: resume: no request held with tag '%.32s'", name, argv[1]);
+			goto out;
+		}
+		r = 0;
+	} else if (!strcasecmp(argv[0], "remove_break") && argc == 2) {
+		r = inject_msg_drop(ic, drop_break, argv[1]);
+		if (r == -ENOENT) {
+			DMERR("%s: remove_break: no break rule with tag '%.32s'", name, argv[1]);
+			goto out;
+		}
+		if (!r)
+			inject_release(ic, argv[1]);
+	} else if (!strcasecmp(argv[0], "reset") && argc == 1) {
+		inject_reset(ic);
+		r = 0;
+	} else {
+		DMERR("%s: unknown message '%.32s' or wrong argument count (%u)",
+		      name, argv[0], argc);
+		goto out;
+	}
+	if (r == -ENOMEM)
+		DMERR("%s: %s: out of memory", name, argv[0]);
+	else if (r == -ENOENT)
+		r = -EINVAL;
+out:
+	mutex_unlock(&ic->rules_lock);
+	return r;
+}
+
+static int inject_iterate_devices(struct dm_target *ti, iterate_devices_callout_fn fn,
+				  void *data)
+{
+	struct inject_c *ic = ti->private;
+
+	return fn(ti, ic->dev, ic->start, ti->len, data);
+}
+
+static void inject_io_hints(struct dm_target *ti, struct queue_limits *limits)
+{
+	struct inject_c *ic = ti->private;
+
+	if (ic->opts.max_transfer) {
+		unsigned int sectors = ic->opts.max_transfer >> SECTOR_SHIFT;
+
+		limits->max_hw_sectors = min(limits->max_hw_sectors, sectors);
+		limits->max_sectors = min(limits->max_sectors, sectors);
+	}
+	if (ic->opts.align) {
+		limits->logical_block_size = max(limits->logical_block_size, ic->opts.align);
+		limits->physical_block_size = max(limits->physical_block_size, ic->opts.align);
+		limits->io_min = max(limits->io_min, ic->opts.align);
+	}
+}
+
+static struct target_type inject_target = {
+	.name		 = "inject",
+	.version	 = {1, 0, 0},
+	.module		 = THIS_MODULE,
+	.ctr		 = inject_ctr,
+	.dtr		 = inject_dtr,
+	.map		 = inject_map,
+	.end_io		 = inject_end_io,
+	.presuspend	 = inject_presuspend,
+	.presuspend_undo = inject_resume,
+	.resume		 = inject_resume,
+	.status		 = inject_status,
+	.message	 = inject_message,
+	.iterate_devices = inject_iterate_devices,
+	.io_hints	 = inject_io_hints,
+};
+
+static int __init dm_inject_init(void)
+{
+	int r = dm_register_target(&inject_target);
+
+	if (r < 0)
+		DMERR("register failed %d", r);
+	return r;
+}
+
+static void __exit dm_inject_exit(void)
+{
+	dm_unregister_target(&inject_target);
+}
+
+module_init(dm_inject_init);
+module_exit(dm_inject_exit);
+
+MODULE_DESCRIPTION(DM_NAME " rule-based I/O fault injection target");
+MODULE_AUTHOR("dm-testkit");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,570 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host unit tests of dm-inject's rule engine: every attribute, every class
+ * of bad input, the counting conditions, seeded probability and the table
+ * formatting round trip.
+ */
+#include "unit.h"
+#include "../../dm-inject/inject-rules.c"
+
+#define DEV_LEN 131072ULL
+
+static struct inj_rule *rule(const char *word)
+{
+	const char *err = NULL;
+	struct inj_rule *r = NULL;
+
+	if (inj_parse_rule(word, DEV_LEN, &r, &err)) {
+		fprintf(stderr, "    '%s' rejected: %s\n", word, err);
+		return NULL;
+	}
+	return r;
+}
+
+/* The error for a word that must be rejected, NULL if it was accepted. */
+static const char *reject(const char *word)
+{
+	struct inj_opts o = { 0 };
+	const char *err = NULL;
+	struct inj_rule *r = NULL;
+
+	if (!inj_parse_word(word, DEV_LEN, &o, &r, &err)) {
+		kfree(r);
+		return NULL;
+	}
+	CHECK(!r);
+	return err;
+}
+
+static const char *fmt(const struct inj_rule *r)
+{
+	static char buf[512];
+
+	inj_format_rule(r, buf, sizeof(buf));
+	return buf;
+}
+
+/* Parse, format, parse the format again: both formats must be @want. */
+static void roundtrip(const char *word, const char *want)
+{
+	struct inj_rule *r = rule(word), *r2;
+
+	CHECK(r);
+	if (!r)
+		return;
+	CHECK_STR(fmt(r), want);
+	r2 = rule(fmt(r));
+	CHECK(r2);
+	if (r2)
+		CHECK_STR(fmt(r2), want);
+	kfree(r);
+	kfree(r2);
+}
+
+static struct inj_req req(unsigned int ev, u64 sector, u64 n, unsigned int flags)
+{
+	struct inj_req q = { .ev = ev, .flags = flags, .sector = sector, .nr_sectors = n };
+
+	return q;
+}
+
+/* A ruleset from words, ids 1.. in order. */
+static struct inj_ruleset *set_of(const char * const *words, unsigned int nr)
+{
+	struct inj_rule *rules[64];
+	unsigned int i;
+
+	for (i = 0; i < nr; i++) {
+		rules[i] = rule(words[i]);
+		if (!rules[i])
+			return NULL;
+		rules[i]->id = i + 1;
+	}
+	return inj_ruleset_build(rules, nr);
+}
+
+static u32 act_id(struct inj_ruleset *rs, struct inj_engine *eng, struct inj_req q)
+{
+	struct inj_rule *r = inj_evaluate(rs, eng, &q, DEV_LEN);
+
+	return r ? r->id : 0;
+}
+
+UNIT_CASE(every_type_and_attr_roundtrips)
+{
+	roundtrip("error:event=read,errno=28", "error:event=read,errno=28");
+	roundtrip("error:event=read_aio,errno=28", "error:event=read,errno=28");
+	roundtrip("error:event=write_aio", "error:event=write,errno=5");
+	roundtrip("error:event=flush_to_disk,immediately", "error:event=flush,errno=5,immediately");
+	roundtrip("error:event=write,after,errno=61", "error:event=write,errno=61,after");
+	roundtrip("state:event=write,state=1,new_state=2", "state:event=write,state=1,new_state=2");
+	roundtrip("error:new_state=3,event=write,state=2,errno=5",
+		  "error:event=write,state=2,errno=5,new_state=3");
+	roundtrip("delay:event=any,ms=10,jitter=5", "delay:event=any,ms=10,jitter=5");
+	roundtrip("delay:event=read,us=300", "delay:event=read,us=300");
+	roundtrip("corrupt:event=read,mode=zero,bytes=16,offset=100",
+		  "corrupt:event=read,mode=zero,bytes=16,offset=100");
+	roundtrip("corrupt:event=write", "corrupt:event=write,mode=flip,bytes=1");
+	roundtrip("corrupt:event=write,mode=random", "corrupt:event=write,mode=random,bytes=1");
+	roundtrip("drop:event=write,sectors=8-15", "drop:event=write,sectors=8-15");
+	roundtrip("drop:event=flush", "drop:event=flush");
+	roundtrip("drop:event=discard,once", "drop:event=discard,once");
+	roundtrip("torn:event=write,sectors=3", "torn:event=write,sectors=3,errno=5");
+	roundtrip("torn:event=write,sectors=0-99,sectors=2,silent",
+		  "torn:event=write,sectors=0-99,sectors=2,silent");
+	roundtrip("torn:event=write", "torn:event=write,sectors=1,errno=5");
+	roundtrip("misdirect:event=write,shift=8", "misdirect:event=write,shift=8");
+	roundtrip("misdirect:event=write,sector=100,shift=-100",
+		  "misdirect:event=write,sector=100,shift=-100");
+	roundtrip("break:event=write,tag=w1.a-b_C", "break:event=write,tag=w1.a-b_C");
+	roundtrip("error:event=any,sector=131071,nth=3,probability=50,flags=sync+meta",
+		  "error:event=any,sector=131071,nth=3,probability=50,flags=meta+sync,errno=5");
+	roundtrip("error:event=discard,every=2,flags=fua+preflush",
+		  "error:event=discard,every=2,flags=fua+preflush,errno=5");
+	roundtrip("error:event=write_zeroes,errno=95", "error:event=write_zeroes,errno=95");
+}
+
+UNIT_CASE(every_carried_errno_is_accepted)
+{
+	static const int ok[] = { 5, 11, 12, 16, 19, 28, 52, 61, 67, 75, 84, 95, 109, 110, 121 };
+	char word[64];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(ok); i++) {
+		struct inj_rule *r;
+
+		snprintf(word, sizeof(word), "error:event=read,errno=%d", ok[i]);
+		r = rule(word);
+		CHECK(r);
+		if (r)
+			CHECK_EQ(r->err, ok[i]);
+		kfree(r);
+	}
+	/* blkdebug's errno=3 (ESRCH) and dm's internal EREMCHG cannot reach a submitter */
+	CHECK_STR(reject("error:event=read,errno=3"), ERR_ERRNO);
+	CHECK_STR(reject("error:event=read,errno=78"), ERR_ERRNO);
+	CHECK_STR(reject("torn:event=write,errno=1"), ERR_ERRNO);
+	CHECK_STR(reject("error:event=read,errno=0"), ERR_ERRNO);
+	CHECK_STR(reject("error:event=read,errno=-5"), "Invalid errno");
+}
+
+UNIT_CASE(bad_input_is_rejected_with_a_specific_error)
+{
+	char longword[400];
+
+	CHECK_STR(reject("bogus:event=read"), "Unknown rule type or option");
+	CHECK_STR(reject("error"), "Argument is not <type>:<attr>,... or <option>:<value>");
+	CHECK_STR(reject("error:event=read,colour=red"), "Unknown rule attribute");
+	CHECK_STR(reject("error:errno=5"), "Rule needs event=");
+	CHECK_STR(reject("error:"), "Empty rule attribute");
+	CHECK_STR(reject("error:event=read,"), "Empty rule attribute");
+	CHECK_STR(reject("error:event=read,,once"), "Empty rule attribute");
+	CHECK_STR(reject("error:event=bogus"),
+		  "Unknown event: use read, write, flush, discard, write_zeroes or any");
+	CHECK_STR(reject("error:event"), "Attribute needs a value");
+	CHECK_STR(reject("error:event=read,once=1"), "Attribute takes no value");
+	CHECK_STR(reject("error:event=read,event=write"), "Rule attribute given twice");
+	CHECK_STR(reject("error:event=read,sector=12x"), "Invalid number in rule attribute");
+	CHECK_STR(reject("error:event=read,sector="), "Invalid number in rule attribute");
+	CHECK_STR(reject("error:event=read,sector=99999999999999999999999"),
+		  "Invalid number in rule attribute");
+	CHECK_STR(reject("error:event=read,sector=131072"),
+		  "Sector range past the end of the device");
+	CHECK_STR(reject("error:event=read,sectors=0-131072"),
+		  "Sector range past the end of the device");
+	CHECK_STR(reject("error:event=read,sectors=9-8"), "sectors= range is reversed");
+	CHECK_STR(reject("error:event=read,sectors=9"), "sectors= needs an inclusive range A-B");
+	CHECK_STR(reject("error:event=read,sector=1,sectors=1-2"),
+		  "sector= and sectors= are exclusive");
+	CHECK_STR(reject("error:event=read,state=0"),
+		  "state= and new_state= must be 1..2147483647");
+	CHECK_STR(reject("error:event=read,new_state=2147483648"),
+		  "state= and new_state= must be 1..2147483647");
+	CHECK_STR(reject("error:event=read,once,nth=2"), "once, nth= and every= are exclusive");
+	CHECK_STR(reject("error:event=read,nth=0"), "nth= and every= must be at least 1");
+	CHECK_STR(reject("error:event=read,probability=0"), "probability= must be 1..100");
+	CHECK_STR(reject("error:event=read,probability=101"), "probability= must be 1..100");
+	CHECK_STR(reject("error:event=read,flags=meta+"),
+		  "flags= takes meta, fua, preflush, sync joined by +");
+	CHECK_STR(reject("error:event=read,flags=dirty"),
+		  "flags= takes meta, fua, preflush, sync joined by +");
+	CHECK_STR(reject("error:event=read,immediately,after"),
+		  "immediately and after are exclusive");
+	CHECK_STR(reject("error:event=read,ms=5"), "Attribute not valid for this rule type");
+	CHECK_STR(reject("state:event=read"), "state rule needs new_state=");
+	CHECK_STR(reject("delay:event=read"), "delay rule needs exactly one of ms= and us=");
+	CHECK_STR(reject("delay:event=read,ms=1,us=1"),
+		  "delay rule needs exactly one of ms= and us=");
+	CHECK_STR(reject("delay:event=read,ms=1,jitter=2"), "jitter= larger than the delay");
+	CHECK_STR(reject("delay:event=read,ms=60001"), "Delay longer than 60 seconds");
+	CHECK_STR(reject("corrupt:event=flush"),
+		  "corrupt applies to event=read or event=write only");
+	CHECK_STR(reject("corrupt:event=any"), "corrupt applies to event=read or event=write only");
+	CHECK_STR(reject("corrupt:event=read,mode=melt"), "mode= must be flip, zero or random");
+	CHECK_STR(reject("corrupt:event=read,bytes=0"), "bytes= must be 1..4096");
+	CHECK_STR(reject("corrupt:event=read,bytes=4097"), "bytes= must be 1..4096");
+	CHECK_STR(reject("drop:event=read"),
+		  "drop applies to write, flush, discard and write_zeroes only");
+	CHECK_STR(reject("drop:event=any"),
+		  "drop applies to write, flush, discard and write_zeroes only");
+	CHECK_STR(reject("torn:event=read,sectors=1"), "torn applies to event=write only");
+	CHECK_STR(reject("torn:event=write,sectors=0"), "torn sectors= must be at least 1");
+	CHECK_STR(reject("misdirect:event=write"), "misdirect rule needs a non-zero shift=");
+	CHECK_STR(reject("misdirect:event=read,shift=1"), "misdirect applies to event=write only");
+	CHECK_STR(reject("misdirect:event=write,shift=131072"),
+		  "shift= moves writes past the device");
+	CHECK_STR(reject("misdirect:event=write,shift=-131072"),
+		  "shift= moves writes past the device");
+	CHECK_STR(reject("misdirect:event=write,sectors=131000-131071,shift=100"),
+		  "shift= moves writes past the device");
+	CHECK_STR(reject("misdirect:event=write,shift=--1"), "Invalid number in rule attribute");
+	CHECK_STR(reject("break:event=read"), "break rule needs tag=");
+	CHECK_STR(reject("break:event=read,tag=a/b"),
+		  "tag= must be 1-31 characters of A-Z a-z 0-9 _ . -");
+	CHECK_STR(reject("break:event=read,tag=0123456789abcdef0123456789abcdef"),
+		  "tag= must be 1-31 characters of A-Z a-z 0-9 _ . -");
+	memset(longword, 'a', sizeof(longword) - 1);
+	longword[sizeof(longword) - 1] = '\0';
+	memcpy(longword, "error:event=read,tag=", 21);
+	CHECK_STR(reject(longword), "Argument too long");
+}
+
+UNIT_CASE(options_parse_and_reject)
+{
+	struct inj_opts o = { 0 };
+	struct inj_rule *r = NULL;
+	const char *err = NULL;
+	char buf[128];
+
+	CHECK_EQ(inj_parse_word("seed:42", DEV_LEN, &o, &r, &err), 0);
+	CHECK(!r);
+	CHECK_EQ(inj_parse_word("log:1", DEV_LEN, &o, &r, &err), 0);
+	CHECK_EQ(inj_parse_word("max_transfer:8192", DEV_LEN, &o, &r, &err), 0);
+	CHECK_EQ(inj_parse_word("align:4096", DEV_LEN, &o, &r, &err), 0);
+	CHECK_EQ(o.seed, 42);
+	CHECK(o.seed_set && o.log);
+	CHECK_EQ(o.max_transfer, 8192);
+	CHECK_EQ(o.align, 4096);
+	CHECK_EQ(inj_nr_opts(&o), 4);
+	inj_format_opts(&o, buf, sizeof(buf));
+	CHECK_STR(buf, " seed:42 log:1 max_transfer:8192 align:4096");
+
+	CHECK_STR(reject("seed:x"), "Invalid seed");
+	CHECK_STR(reject("seed:"), "Invalid seed");
+	CHECK_STR(reject("log:2"), "log: takes 0 or 1");
+	CHECK_STR(reject("max_transfer:1000"),
+		  "max_transfer: must be a multiple of 512 from 4096 to 1073741824");
+	CHECK_STR(reject("max_transfer:4100"),
+		  "max_transfer: must be a multiple of 512 from 4096 to 1073741824");
+	CHECK_STR(reject("align:1536"), "align: must be 512, 1024, 2048 or 4096");
+	CHECK_STR(reject("align:8192"), "align: must be 512, 1024, 2048 or 4096");
+	CHECK_EQ(inj_parse_word("seed:1", DEV_LEN, &o, &r, &err), -EINVAL);
+	CHECK_STR(err, "Option given twice");
+
+	/* an option is not a rule: "add seed:1" must fail */
+	CHECK_EQ(inj_parse_rule("seed:1", DEV_LEN, &r, &err), -EINVAL);
+	CHECK_STR(err, "Unknown rule type or option");
+}
+
+UNIT_CASE(events_and_flags_select_requests)
+{
+	static const char * const words[] = {
+		"error:event=read,errno=28",
+		"error:event=flush",
+		"error:event=write,flags=fua+sync",
+		"drop:event=discard",
+		"error:event=write_zeroes,errno=95",
+	};
+	struct inj_ruleset *rs = set_of(words, ARRAY_SIZE(words));
+	struct inj_engine eng;
+
+	CHECK(rs);
+	if (!rs)
+		return;
+	inj_engine_init(&eng, 0);
+	CHECK_EQ(rs->ev_mask, INJ_EV_ALL);
+	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_READ, 0, 8, 0)), 1);
+	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_FLUSH, 0, 0, INJ_F_PREFLUSH)), 2);
+	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_WRITE, 0, 8, INJ_F_SYNC)), 0);
+	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_WRITE, 0, 8, INJ_F_FUA)), 0);
+	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_WRITE, 0, 8, INJ_F_FUA | INJ_F_SYNC | INJ_F_META)), 3);
+	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_DISCARD, 0, 8, 0)), 4);
+	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_WRITE_ZEROES, 0, 8, 0)), 5);
+	CHECK_EQ(inj_ctr_read(&rs->rules[0]->hits), 1);
+	inj_ruleset_free_all(rs);
+}
+
+UNIT_CASE(unmatched_event_costs_one_check)
+{
+	static const char * const words[] = {
+		"error:event=read,sectors=100-199", "error:event=read,sector=500",
+	};
+	struct inj_ruleset *rs = set_of(words, 2);
+	struct inj_engine eng;
+
+	CHECK(rs);
+	if (!rs)
+		return;
+	inj_engine_init(&eng, 0);
+	CHECK_EQ(rs->ev_mask, INJ_EV_BIT(INJ_EV_READ));
+	CHECK_EQ(rs->ev[INJ_EV_READ].nr, 2);
+	CHECK_EQ(rs->ev[INJ_EV_WRITE].nr, 0);
+	CHECK(rs->ev[INJ_EV_READ].bounded);
+	CHECK_EQ(rs->ev[INJ_EV_READ].lo, 100);
+	CHECK_EQ(rs->ev[INJ_EV_READ].hi, 500);
+	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_WRITE, 100, 8, 0)), 0);
+	/* outside the span: rejected before any rule is looked at */
+	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_READ, 501, 8, 0)), 0);
+	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_READ, 0, 100, 0)), 0);
+	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_READ, 0, 101, 0)), 1);
+	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_READ, 199, 1, 0)), 1);
+	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_READ, 200, 8, 0)), 0);
+	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_READ, 496, 8, 0)), 2);
+	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_READ, 500, 1, 0)), 2);
+	inj_ruleset_free_all(rs);
+}
+
+UNIT_CASE(sector_conditions_never_match_flushes)
+{
+	static const char * const words[] = {
+		"error:event=any,sector=0", "error:event=flush,sectors=0-10",
+	};
+	struct inj_ruleset *rs = set_of(words, 2);
+	struct inj_engine eng;
+
+	CHECK(rs);
+	if (!rs)
+		return;
+	inj_engine_init(&eng, 0);
+	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_FLUSH, 0, 0, INJ_F_PREFLUSH)), 0);
+	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_DISCARD, 0, 8, 0)), 1);
+	inj_ruleset_free_all(rs);
+}
+
+UNIT_CASE(once_nth_every_count_matches)
+{
+	static const char * const words[] = {
+		"error:event=read,once",
+		"error:event=write,nth=3",
+		"error:event=discard,every=2",
+	};
+	struct inj_ruleset *rs = set_of(words, 3);
+	struct inj_engine eng;
+	u32 got[6];
+	int i;
+
+	CHECK(rs);
+	if (!rs)
+		return;
+	inj_engine_init(&eng, 0);
+	for (i = 0; i < 6; i++)
+		got[i] = act_id(rs, &eng, req(INJ_EV_READ, i, 1, 0));
+	CHECK_EQ(got[0], 1);
+	for (i = 1; i < 6; i++)
+		CHECK_EQ(got[i], 0);
+	for (i = 0; i < 6; i++)
+		got[i] = act_id(rs, &eng, req(INJ_EV_WRITE, i, 1, 0));
+	for (i = 0; i < 6; i++)
+		CHECK_EQ(got[i], i == 2 ? 2 : 0);
+	for (i = 0; i < 6; i++)
+		got[i] = act_id(rs, &eng, req(INJ_EV_DISCARD, i, 1, 0));
+	for (i = 0; i < 6; i++)
+		CHECK_EQ(got[i], i % 2 ? 3 : 0);
+	CHECK_EQ(inj_ctr_read(&rs->rules[0]->hits), 1);
+	CHECK_EQ(inj_ctr_read(&rs->rules[1]->hits), 1);
+	CHECK_EQ(inj_ctr_read(&rs->rules[2]->hits), 3);
+	CHECK_EQ(inj_ctr_read(&rs->rules[0]->matches), 6);
+	inj_ruleset_free_all(rs);
+}
+
+UNIT_CASE(counting_only_sees_requests_that_match)
+{
+	static const char * const words[] = { "error:event=write,sector=10,nth=2" };
+	struct inj_ruleset *rs = set_of(words, 1);
+	struct inj_engine eng;
+
+	CHECK(rs);
+	if (!rs)
+		return;
+	inj_engine_init(&eng, 0);
+	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_WRITE, 0, 8, 0)), 0);
+	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_WRITE, 8, 8, 0)), 0);
+	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_WRITE, 0, 8, 0)), 0);
+	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_WRITE, 10, 1, 0)), 1);
+	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_WRITE, 10, 1, 0)), 0);
+	inj_ruleset_free_all(rs);
+}
+
+UNIT_CASE(blkdebug_state_example)
+{
+	static const char * const words[] = {
+		"state:event=write,state=1,new_state=2",
+		"error:event=write,state=2,errno=5",
+	};
+	static const char * const words2[] = {
+		"state:event=write,state=1,new_state=2",
+		"error:event=write,state=2,errno=5,new_state=3",
+	};
+	struct inj_ruleset *rs = set_of(words, 2);
+	struct inj_engine eng;
+
+	CHECK(rs);
+	if (!rs)
+		return;
+	inj_engine_init(&eng, 0);
+	/* reads do not move the state */
+	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_READ, 0, 8, 0)), 0);
+	CHECK_EQ(inj_state_read(&eng.state), 1);
+	/* first write transitions but is not failed: the walk saw state 1 */
+	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_WRITE, 0, 8, 0)), 0);
+	CHECK_EQ(inj_state_read(&eng.state), 2);
+	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_WRITE, 0, 8, 0)), 2);
+	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_WRITE, 0, 8, 0)), 2);
+	CHECK_EQ(inj_ctr_read(&rs->rules[0]->hits), 1);
+	inj_ruleset_free_all(rs);
+
+	rs = set_of(words2, 2);
+	CHECK(rs);
+	if (!rs)
+		return;
+	inj_engine_init(&eng, 0);
+	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_WRITE, 0, 8, 0)), 0);
+	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_WRITE, 0, 8, 0)), 2);
+	CHECK_EQ(inj_state_read(&eng.state), 3);
+	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_WRITE, 0, 8, 0)), 0);
+	inj_ruleset_free_all(rs);
+}
+
+UNIT_CASE(first_action_rule_wins)
+{
+	static const char * const words[] = {
+		"delay:event=read,sectors=0-7,ms=1",
+		"error:event=read,errno=28",
+		"error:event=read,errno=5",
+	};
+	struct inj_ruleset *rs = set_of(words, 3);
+	struct inj_engine eng;
+
+	CHECK(rs);
+	if (!rs)
+		return;
+	inj_engine_init(&eng, 0);
+	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_READ, 0, 8, 0)), 1);
+	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_READ, 8, 8, 0)), 2);
+	CHECK_EQ(inj_ctr_read(&rs->rules[2]->hits), 0);
+	inj_ruleset_free_all(rs);
+}
+
+UNIT_CASE(geometry_conditions)
+{
+	static const char * const words[] = {
+		"torn:event=write,sectors=4",
+		"misdirect:event=write,shift=-16",
+		"corrupt:event=read,offset=1024",
+	};
+	struct inj_ruleset *rs = set_of(words, 3);
+	struct inj_engine eng;
+
+	CHECK(rs);
+	if (!rs)
+		return;
+	inj_engine_init(&eng, 0);
+	/* torn needs more sectors than it keeps; misdirect must stay inside */
+	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_WRITE, 0, 8, 0)), 1);
+	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_WRITE, 0, 4, 0)), 0);
+	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_WRITE, 16, 4, 0)), 2);
+	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_WRITE, 15, 4, 0)), 0);
+	/* corrupt at byte 1024 needs a request longer than 2 sectors */
+	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_READ, 0, 2, 0)), 0);
+	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_READ, 0, 3, 0)), 3);
+	inj_ruleset_free_all(rs);
+}
+
+static void pattern(u64 seed, char *out, int n)
+{
+	static const char * const words[] = { "error:event=any,probability=30" };
+	struct inj_ruleset *rs = set_of(words, 1);
+	struct inj_engine eng;
+	int i;
+
+	if (!rs)
+		return;
+	inj_engine_init(&eng, seed);
+	for (i = 0; i < n; i++)
+		out[i] = act_id(rs, &eng, req(INJ_EV_WRITE, i, 1, 0)) ? 'X' : '.';
+	out[n] = '\0';
+	inj_ruleset_free_all(rs);
+}
+
+UNIT_CASE(probability_is_deterministic_per_seed)
+{
+	char a[201], b[201], c[201];
+	int i, hits = 0;
+
+	pattern(42, a, 200);
+	pattern(42, b, 200);
+	pattern(43, c, 200);
+	CHECK_STR(a, b);
+	CHECK(strcmp(a, c) != 0);
+	for (i = 0; i < 200; i++)
+		hits += a[i] == 'X';
+	/* 30% of 200, loosely */
+	CHECK(hits > 35 && hits < 85);
+}
+
+UNIT_CASE(ruleset_find_and_free)
+{
+	static const char * const words[] = { "error:event=read", "drop:event=write" };
+	struct inj_ruleset *rs = set_of(words, 2), *empty;
+	struct inj_engine eng;
+
+	CHECK(rs);
+	if (!rs)
+		return;
+	CHECK_EQ(inj_ruleset_find(rs, 2), 1);
+	CHECK_EQ(inj_ruleset_find(rs, 3), -1);
+	empty = inj_ruleset_build(NULL, 0);
+	CHECK(empty);
+	inj_engine_init(&eng, 0);
+	CHECK_EQ(empty->ev_mask, 0);
+	CHECK_EQ(act_id(empty, &eng, req(INJ_EV_READ, 0, 8, 0)), 0);
+	inj_ruleset_free(empty);
+	inj_ruleset_free_all(rs);
+}
+
+UNIT_CASE(format_is_clipped_to_the_buffer)
+{
+	struct inj_rule *r = rule("error:event=any,sectors=1000-2000,nth=12,errno=28");
+	char buf[16];
+	int n;
+
+	CHECK(r);
+	if (!r)
+		return;
+	memset(buf, 'Z', sizeof(buf));
+	n = inj_format_rule(r, buf, sizeof(buf));
+	CHECK_EQ(n, 15);
+	CHECK_EQ(strlen(buf), 15);
+	CHECK_EQ(inj_format_rule(r, buf, 0), 0);
+	kfree(r);
+}
+
+int main(void)
+{
+	UNIT_RUN("inject-rules", every_type_and_attr_roundtrips);
+	UNIT_RUN("inject-rules", every_carried_errno_is_accepted);
+	UNIT_RUN("inject-rules", bad_input_is_rejected_with_a_specific_error);
+	UNIT_RUN("inject-rules", options_parse_and_reject);
+	UNIT_RUN("inject-rules", events_and_flags_select_requests);
+	UNIT_RUN("inject-rules", unmatched_event_costs_one_check);
+	UNIT_RUN("inject-rules", sector_conditions_never_match_flushes);
+	UNIT_RUN("inject-rules", once_nth_every_count_matches);
+	UNIT_RUN("inject-rules", counting_only_sees_requests_that_match);
+	UNIT_RUN("inject-rules", blkdebug_state_example);
+	UNIT_RUN("inject-rules", first_action_rule_wins);
+	UNIT_RUN("inject-rules", geometry_conditions);
+	UNIT_RUN("inject-rules", probability_is_deterministic_per_seed);
+	UNIT_RUN("inject-rules", ruleset_find_and_free);
+	UNIT_RUN("inject-rules", format_is_clipped_to_the_buffer);
+	return unit_summary("inject-rules");
+}
