@@ -22,14 +22,19 @@
 #include <errno.h>
 #include <endian.h>
 
-typedef uint8_t u8;
-typedef uint16_t u16;
-typedef uint32_t u32;
-typedef uint64_t u64;
-typedef int32_t s32;
-typedef int64_t s64;
-/* __le16/32/64 as glibc's headers (sys/stat.h etc.) also define them. */
+/*
+ * The C library's fixed-width types under the kernel's names (spelled with
+ * the compiler's macros, which stdint.h uses too), so userspace code prints
+ * them with PRIu64; linux/types.h gives __le16/32/64, as glibc's own headers
+ * would.
+ */
 #include <linux/types.h>
+typedef __UINT8_TYPE__ u8;
+typedef __UINT16_TYPE__ u16;
+typedef __UINT32_TYPE__ u32;
+typedef __UINT64_TYPE__ u64;
+typedef __INT32_TYPE__ s32;
+typedef __INT64_TYPE__ s64;
 typedef u64 sector_t;
 
 #define cpu_to_le16(x) htole16(x)
