@@ -64,10 +64,10 @@ tools:
 	@for t in $(TOOLS); do [ -f $$t.c ] || continue; \
 		$(MAKE) --no-print-directory $$t || exit 1; done
 
-dm-replay/dmreplay: dm-replay/dmreplay.c dm-replay/replay-log.c \
-		include/dm-replay-log.h include/dmtk-compat.h
+dm-replay/dmreplay: dm-replay/dmreplay.c dm-replay/replay-log.c dm-replay/crash-gen.c \
+		dm-replay/crash-gen.h include/dm-replay-log.h include/dmtk-compat.h
 	$(CC) $(USER_CFLAGS) -o $@ dm-replay/dmreplay.c dm-replay/replay-log.c \
-		-ldevmapper
+		dm-replay/crash-gen.c -ldevmapper
 
 tests/torture/dmtk-torture: tests/torture/dmtk-torture.c include/dmtk-prng.h
 	$(CC) $(USER_CFLAGS) -pthread -o $@ $<

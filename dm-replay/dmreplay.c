@@ -20,6 +20,7 @@
 #include <libdevmapper.h>
 
 #include "dm-replay-log.h"
+#include "crash-gen.h"
 
 #define EXIT_DAMAGED	1	/* damaged log, or a check failed */
 #define EXIT_USAGE	2
@@ -40,13 +41,23 @@ static void usage(FILE *f)
 	fprintf(f,
 "Usage: dmreplay info   <log_dev>\n"
 "       dmreplay list   <log_dev>\n"
+"       dmreplay completions <log_dev>\n"
 "       dmreplay replay <log_dev> <target_dev> [options]\n"
+"       dmreplay crash-states <log_dev> <target_dev> --check CMD [options]\n"
+"       dmreplay crash-state <log_dev> <target_dev> --prefix N [--entries LIST]\n"
 "       dmreplay mark   <dm_name> <mark>\n"
 "\n"
 "info     the log's superblock and a summary of its entries\n"
 "list     one line per entry: <index> <sector> <sectors> <flags> [<mark>]\n"
+"         (completion entries: <index> <first> <count> completions)\n"
+"completions  the recorded completion order, one request a line:\n"
+"         <seq> <op> <sector> <sectors> [<flags>]\n"
 "replay   write the logged entries onto target_dev in log order; the target\n"
 "         must hold what the recorded device held when recording started\n"
+"crash-states  for each flush epoch, write crash states (subsets of the\n"
+"         epoch's writes) onto target_dev and run CMD on each; report every\n"
+"         state CMD fails with the crash-state command that rebuilds it\n"
+"crash-state  rebuild one state: the first N entries, then the LIST ones\n"
 "mark     add a named mark to the log of a recording dm-replay device\n"
 "\n"
 "replay options:\n"
@@ -61,8 +72,20 @@ static void usage(FILE *f)
 "  --discard MODE      discard entries: zero (default), discard or skip\n"
 "  -v, --verbose       print each entry as it is replayed\n"
 "\n"
+"crash-states options:\n"
+"  --check CMD         run with /bin/sh -c on each state; environment: TARGET,\n"
+"                      DMREPLAY_LOG, DMREPLAY_EPOCH, DMREPLAY_ENTRIES. CMD must\n"
+"                      not write to the target (e2fsck -fn, not a mount)\n"
+"  --from-mark NAME, --from-entry N   explore epochs after this point only\n"
+"  --max-states N      states per epoch (default 64): in-order prefixes first,\n"
+"                      then all other subsets if they fit, else random ones\n"
+"  --seed S            seed of the random subsets (default 1)\n"
+"crash-state options:\n"
+"  --prefix N          replay entries 0..N-1 in full\n"
+"  --entries LIST      then these entries (e.g. 12,14-16), in log order\n"
+"\n"
 "Exit status: 0 success; 1 the log is damaged (torn, corrupt or truncated)\n"
-"or a check failed; 2 usage error; 3 runtime error (I/O error, missing\n"
+"or a check failed (crash-states: any state failed); 2 usage error; 3 runtime error (I/O error, missing\n"
 "device, mark or entry not in the log, mark refused by the kernel).\n");
 }
 
@@ -321,6 +344,10 @@ static const char *flags_str(const struct dmr_rec *rec, char *buf, size_t len)
 		ADD("mark");
 		return buf;
 	}
+	if (rec->type == DMR_TYPE_COMPLETIONS) {
+		ADD("completions");
+		return buf;
+	}
 	if (rec->type != DMR_TYPE_IO) {
 		snprintf(buf, len, "info:0x%04x", rec->type);
 		return buf;
@@ -389,7 +416,7 @@ static int cmd_list(int argc, char **argv)
 static int cmd_info(int argc, char **argv)
 {
 	u64 writes = 0, data = 0, flushes = 0, fua = 0, discards = 0, zeroes = 0;
-	u64 marks = 0, info = 0;
+	u64 marks = 0, info = 0, comps = 0;
 	struct dmr_rec rec;
 	enum next_result res;
 	struct log lg;
@@ -418,6 +445,10 @@ static int cmd_info(int argc, char **argv)
 			marks++;
 			continue;
 		}
+		if (rec.type == DMR_TYPE_COMPLETIONS) {
+			comps += rec.nr_sectors;
+			continue;
+		}
 		if (rec.type != DMR_TYPE_IO) {
 			info++;
 			continue;
@@ -440,6 +471,7 @@ static int cmd_info(int argc, char **argv)
 	printf("discards:          %" PRIu64 "\n", discards);
 	printf("write_zeroes:      %" PRIu64 "\n", zeroes);
 	printf("marks:             %" PRIu64 "\n", marks);
+	printf("completions:       %" PRIu64 "\n", comps);
 	if (info)
 		printf("other entries:     %" PRIu64 "\n", info);
 	if (lg.sb.state != DMR_STATE_LOGGING)
@@ -539,7 +571,7 @@ static bool is_check_point(const struct replay_opts *o, const struct dmr_rec *re
 	case CHECK_MARK:
 		return rec->type == DMR_TYPE_MARK;
 	case CHECK_EVERY:
-		return true;
+		return !(rec->type & DMR_TYPE_INFO);
 	}
 	return false;
 }
@@ -827,6 +859,576 @@ out_log:
 	return r;
 }
 
+static int cmd_completions(int argc, char **argv)
+{
+	struct dmr_comp *raw;
+	struct dmr_crec c;
+	struct dmr_rec rec;
+	enum next_result res;
+	struct log lg;
+	u64 next = 0;
+	u32 i;
+	int r;
+
+	if (argc != 2)
+		return usage_error("completions takes one argument: <log_dev>");
+	r = log_open(&lg, argv[1]);
+	if (r)
+		return r;
+	while ((res = log_next(&lg, &rec, true)) == NEXT_ENTRY) {
+		if (rec.type != DMR_TYPE_COMPLETIONS)
+			continue;
+		if (rec.sector != next) {
+			err("%s: entry %" PRIu64 ": completion records start at %" PRIu64
+			    ", expected %" PRIu64, lg.path, rec.seq, rec.sector, next);
+			log_close(&lg);
+			return EXIT_DAMAGED;
+		}
+		raw = (struct dmr_comp *)lg.data;
+		for (i = 0; i < rec.nr_sectors; i++, next++) {
+			if (dmr_comp_decode(&raw[i], &c)) {
+				err("%s: entry %" PRIu64 ": invalid completion record %" PRIu64,
+				    lg.path, rec.seq, next);
+				log_close(&lg);
+				return EXIT_DAMAGED;
+			}
+			printf("%" PRIu64 " %s %" PRIu64 " %u%s%s%s%s\n", next,
+			       dmr_comp_op_str(c.op), c.sector, c.nr_sectors,
+			       c.flags & DMR_CF_PREFLUSH ? " preflush" : "",
+			       c.flags & DMR_CF_FUA ? " fua" : "",
+			       c.flags & DMR_CF_META ? " meta" : "",
+			       c.flags & DMR_CF_ERROR ? " error" : "");
+		}
+	}
+	fflush(stdout);
+	r = report_end(&lg, res);
+	log_close(&lg);
+	return r;
+}
+
+/* The entries of a whole log, headers only; data is read again when needed. */
+struct entries {
+	struct dmr_rec *rec;
+	u64 *pos;		/* header sector */
+	u64 nr;
+};
+
+static int load_entries(struct log *lg, struct entries *es)
+{
+	enum next_result res;
+	struct dmr_rec rec;
+	u64 cap = 0, pos;
+
+	memset(es, 0, sizeof(*es));
+	for (;;) {
+		pos = lg->pos;
+		res = log_next(lg, &rec, true);
+		if (res != NEXT_ENTRY)
+			break;
+		if (es->nr == cap) {
+			cap = cap ? cap * 2 : 256;
+			es->rec = realloc(es->rec, cap * sizeof(*es->rec));
+			es->pos = realloc(es->pos, cap * sizeof(*es->pos));
+			if (!es->rec || !es->pos) {
+				err("out of memory for %" PRIu64 " entries", cap);
+				exit(EXIT_RUNTIME);
+			}
+		}
+		es->rec[es->nr] = rec;
+		es->pos[es->nr++] = pos;
+	}
+	return report_end(lg, res);
+}
+
+static void free_entries(struct entries *es)
+{
+	free(es->rec);
+	free(es->pos);
+}
+
+/* Read entry @i's data (checked) into a fresh aligned buffer. */
+static u8 *entry_data(struct log *lg, const struct entries *es, u64 i)
+{
+	const struct dmr_rec *rec = &es->rec[i];
+	size_t len = (size_t)rec->data_sectors << 9;
+	u8 *buf;
+
+	if (!len)
+		return NULL;
+	buf = aligned_alloc_or_die(len);
+	if (pread_full(lg->fd, buf, len, (es->pos[i] + (lg->sb.block_size >> 9)) << 9) ||
+	    dmr_crc32c(buf, len) != rec->data_crc) {
+		err("%s: entry %" PRIu64 ": cannot read its data again (the log changed?)",
+		    lg->path, i);
+		exit(EXIT_RUNTIME);
+	}
+	return buf;
+}
+
+/* Apply entries [from, to) of the log onto @fd in full. */
+static int apply_range(struct log *lg, const struct entries *es, int fd, u64 from, u64 to,
+		       const char *target)
+{
+	static const struct replay_opts o = { .discard = DISCARD_ZERO };
+	u64 i;
+	int r;
+
+	for (i = from; i < to; i++) {
+		u8 *data = entry_data(lg, es, i);
+
+		r = apply_entry(fd, &o, &es->rec[i], data);
+		free(data);
+		if (r) {
+			err("entry %" PRIu64 ": writing %s at sector %" PRIu64 " failed: %s", i,
+			    target, es->rec[i].sector, strerror(-r));
+			return EXIT_RUNTIME;
+		}
+	}
+	return 0;
+}
+
+static bool changes_data(const struct dmr_rec *rec)
+{
+	return rec->type == DMR_TYPE_IO && rec->nr_sectors;
+}
+
+static int open_target(const char *target, const struct log *lg, int *fd)
+{
+	struct stat st;
+	u64 tsize;
+
+	*fd = open_direct(target, O_RDWR);
+	if (*fd < 0) {
+		err("cannot open target %s: %s", target, strerror(errno));
+		return EXIT_RUNTIME;
+	}
+	if (!dev_size(*fd, &tsize) && tsize < lg->sb.dev_sectors << 9 &&
+	    !fstat(*fd, &st) && S_ISBLK(st.st_mode)) {
+		err("target %s has %" PRIu64 " sectors, the recorded device had %" PRIu64,
+		    target, tsize >> 9, lg->sb.dev_sectors);
+		close(*fd);
+		return EXIT_RUNTIME;
+	}
+	return 0;
+}
+
+/* "3,5-7" into a sorted set of entry flags over [0, nr). */
+static int parse_list(const char *s, bool *set, u64 nr)
+{
+	while (*s) {
+		u64 a, b;
+		char *end;
+
+		if (*s < '0' || *s > '9')
+			return -1;
+		a = b = strtoull(s, &end, 10);
+		if (*end == '-') {
+			if (end[1] < '0' || end[1] > '9')
+				return -1;
+			b = strtoull(end + 1, &end, 10);
+		}
+		if (a > b || b >= nr || (*end && *end != ','))
+			return -1;
+		while (a <= b)
+			set[a++] = true;
+		s = *end ? end + 1 : end;
+	}
+	return 0;
+}
+
+/* Entry indices of a subset as "3,5-7" (empty string for none). */
+static char *format_list(const u64 *idx, const bool *in, u32 n)
+{
+	size_t cap = 32 + (size_t)n * 22, len = 0;
+	char *buf = malloc(cap);
+	u32 i = 0, j;
+
+	if (!buf) {
+		err("out of memory");
+		exit(EXIT_RUNTIME);
+	}
+	buf[0] = '\0';
+	while (i < n) {
+		if (!in[i]) {
+			i++;
+			continue;
+		}
+		for (j = i; j + 1 < n && in[j + 1] && idx[j + 1] == idx[j] + 1; j++)
+			;
+		len += snprintf(buf + len, cap - len, "%s%" PRIu64, len ? "," : "", idx[i]);
+		if (j > i)
+			len += snprintf(buf + len, cap - len, "-%" PRIu64, idx[j]);
+		i = j + 1;
+	}
+	return buf;
+}
+
+static int run_state_check(const char *cmd, const char *target, const char *log, int fd,
+			   u64 epoch, const char *entries)
+{
+	char ep[32];
+	int status;
+	pid_t pid;
+
+	if (fdatasync(fd))
+		return -errno;
+	ioctl(fd, BLKFLSBUF, 0);
+	snprintf(ep, sizeof(ep), "%" PRIu64, epoch);
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		setenv("TARGET", target, 1);
+		setenv("DMREPLAY_TARGET", target, 1);
+		setenv("DMREPLAY_LOG", log, 1);
+		setenv("DMREPLAY_EPOCH", ep, 1);
+		setenv("DMREPLAY_ENTRIES", entries, 1);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return 128 + WTERMSIG(status);
+}
+
+struct crash_opts {
+	const char *check, *from_mark;
+	u64 from_entry, seed;
+	u32 max_states;
+	bool has_from_entry;
+};
+
+/*
+ * One epoch: writes idx[0..n) between entry @base (everything before it is
+ * on the target) and the next flush. Each state is written onto the
+ * target's epoch-start contents, checked, and undone.
+ */
+static int explore_epoch(struct log *lg, const struct entries *es, int fd, const char *target,
+			 const struct crash_opts *o, u64 epoch, u64 base, const u64 *idx, u32 n,
+			 bool with_empty, u64 *states, u64 *failed)
+{
+	u8 **data = calloc(n, sizeof(*data)), **orig = calloc(n, sizeof(*orig));
+	bool *fua = calloc(n, sizeof(*fua)), *in = calloc(n, sizeof(*in));
+	static const struct replay_opts ro = { .discard = DISCARD_ZERO };
+	struct dmr_crash_gen gen;
+	int r = 0, st;
+	u32 i;
+
+	if (!data || !orig || !fua || !in) {
+		err("out of memory");
+		exit(EXIT_RUNTIME);
+	}
+	for (i = 0; i < n; i++) {
+		const struct dmr_rec *rec = &es->rec[idx[i]];
+		size_t len = (size_t)rec->nr_sectors << 9;
+
+		fua[i] = rec->flags & DMR_F_FUA;
+		data[i] = entry_data(lg, es, idx[i]);
+		orig[i] = aligned_alloc_or_die(len);
+		r = pread_full(fd, orig[i], len, rec->sector << 9);
+		if (r) {
+			err("reading %s at sector %" PRIu64 " failed: %s", target, rec->sector,
+			    strerror(-r));
+			r = EXIT_RUNTIME;
+			goto out;
+		}
+	}
+	if (dmr_crash_gen_init(&gen, n, fua, o->max_states, with_empty,
+			       o->seed ^ (epoch * 0x9e3779b97f4a7c15ULL))) {
+		err("out of memory");
+		exit(EXIT_RUNTIME);
+	}
+	while (dmr_crash_gen_next(&gen, in)) {
+		char *list = format_list(idx, in, n);
+
+		for (i = 0; i < n && !r; i++)
+			if (in[i])
+				r = apply_entry(fd, &ro, &es->rec[idx[i]], data[i]);
+		if (r) {
+			err("writing a crash state onto %s failed: %s", target, strerror(-r));
+			free(list);
+			r = EXIT_RUNTIME;
+			break;
+		}
+		(*states)++;
+		st = run_state_check(o->check, target, lg->path, fd, epoch, list);
+		if (st < 0) {
+			err("cannot run the check: %s", strerror(-st));
+			free(list);
+			r = EXIT_RUNTIME;
+			break;
+		}
+		if (st) {
+			(*failed)++;
+			printf("FAIL epoch %" PRIu64 " (entries %" PRIu64 "-%" PRIu64
+			       ") state with entries {%s}: check exit status %d\n", epoch, idx[0],
+			       idx[n - 1], list, st);
+			printf("  rebuild: dmreplay crash-state %s <target_dev> --prefix %" PRIu64
+			       "%s%s\n", lg->path, base, *list ? " --entries " : "", list);
+		}
+		free(list);
+		/* Undo: what the epoch's writes covered, as it was. */
+		for (i = 0; i < n && !r; i++) {
+			const struct dmr_rec *rec = &es->rec[idx[i]];
+
+			if (in[i])
+				r = pwrite_full(fd, orig[i], (size_t)rec->nr_sectors << 9,
+						rec->sector << 9);
+		}
+		if (r) {
+			err("restoring %s failed: %s", target, strerror(-r));
+			r = EXIT_RUNTIME;
+			break;
+		}
+	}
+	dmr_crash_gen_free(&gen);
+out:
+	for (i = 0; i < n; i++) {
+		free(data[i]);
+		free(orig[i]);
+	}
+	free(data);
+	free(orig);
+	free(fua);
+	free(in);
+	return r;
+}
+
+static int cmd_crash_states(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "check", required_argument, NULL, 'c' },
+		{ "from-mark", required_argument, NULL, 'F' },
+		{ "from-entry", required_argument, NULL, 'f' },
+		{ "max-states", required_argument, NULL, 'm' },
+		{ "seed", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct crash_opts o = { .max_states = 64, .seed = 1 };
+	u64 start = 0, i, base, epoch = 0, states = 0, failed = 0, epochs = 0, v;
+	const char *logpath, *target;
+	struct entries es;
+	struct log lg;
+	u64 *idx;
+	u32 n;
+	int c, fd, r;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			o.check = optarg;
+			break;
+		case 'F':
+			o.from_mark = optarg;
+			break;
+		case 'f':
+			if (parse_u64(optarg, &o.from_entry))
+				return usage_error("--from-entry: not a number: '%s'", optarg);
+			o.has_from_entry = true;
+			break;
+		case 'm':
+			if (parse_u64(optarg, &v) || !v || v > 1000000)
+				return usage_error("--max-states: expected 1 to 1000000");
+			o.max_states = v;
+			break;
+		case 's':
+			if (parse_u64(optarg, &o.seed))
+				return usage_error("--seed: not a number: '%s'", optarg);
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			return usage_error("crash-states: invalid option");
+		}
+	}
+	if (argc - optind != 2)
+		return usage_error("crash-states takes two arguments: <log_dev> <target_dev>");
+	if (!o.check)
+		return usage_error("crash-states needs --check CMD");
+	if (o.from_mark && o.has_from_entry)
+		return usage_error("--from-mark and --from-entry exclude each other");
+	logpath = argv[optind];
+	target = argv[optind + 1];
+
+	r = log_open(&lg, logpath);
+	if (r)
+		return r;
+	r = load_entries(&lg, &es);
+	if (r)
+		goto out_log;
+	if (o.from_mark) {
+		for (i = 0; i < es.nr; i++)
+			if (es.rec[i].type == DMR_TYPE_MARK && !strcmp(es.rec[i].name, o.from_mark))
+				break;
+		if (i == es.nr) {
+			err("mark '%s' is not in the log", o.from_mark);
+			r = EXIT_RUNTIME;
+			goto out_entries;
+		}
+		start = i + 1;
+	} else if (o.has_from_entry) {
+		if (o.from_entry > es.nr) {
+			err("start entry %" PRIu64 " is past the end of the log (%" PRIu64
+			    " entries)", o.from_entry, es.nr);
+			r = EXIT_RUNTIME;
+			goto out_entries;
+		}
+		start = o.from_entry;
+	}
+	r = open_target(target, &lg, &fd);
+	if (r)
+		goto out_entries;
+	idx = malloc((es.nr + 1) * sizeof(*idx));
+	if (!idx) {
+		err("out of memory");
+		exit(EXIT_RUNTIME);
+	}
+	/* Up to the start point, everything is taken as persisted. */
+	r = apply_range(&lg, &es, fd, 0, start, target);
+	for (i = 0; i < start; i++)
+		epoch += es.rec[i].type == DMR_TYPE_IO && (es.rec[i].flags & DMR_F_FLUSH);
+
+	base = start;
+	while (!r && base < es.nr) {
+		/* The epoch: data-changing entries up to the next flush. */
+		n = 0;
+		for (i = base; i < es.nr; i++) {
+			if (es.rec[i].type == DMR_TYPE_IO && (es.rec[i].flags & DMR_F_FLUSH))
+				break;
+			if (changes_data(&es.rec[i]))
+				idx[n++] = i;
+		}
+		if (n) {
+			epochs++;
+			r = explore_epoch(&lg, &es, fd, target, &o, epoch, base, idx, n,
+					  base == start, &states, &failed);
+			if (r)
+				break;
+		}
+		/* Then the whole epoch and its flush, as the next epoch's start. */
+		r = apply_range(&lg, &es, fd, base, i < es.nr ? i + 1 : i, target);
+		base = i + 1;
+		epoch++;
+	}
+	free(idx);
+	close(fd);
+	if (r)
+		goto out_entries;
+	printf("crash-states: %" PRIu64 " epochs, %" PRIu64 " states checked, %" PRIu64
+	       " failed\n", epochs, states, failed);
+	r = failed ? EXIT_DAMAGED : 0;
+out_entries:
+	free_entries(&es);
+out_log:
+	log_close(&lg);
+	return r;
+}
+
+static int cmd_crash_state(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "prefix", required_argument, NULL, 'p' },
+		{ "entries", required_argument, NULL, 'e' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *logpath, *target, *list = "";
+	u64 prefix = 0, i, applied = 0;
+	bool has_prefix = false, *set;
+	struct entries es;
+	struct log lg;
+	int c, fd, r;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			if (parse_u64(optarg, &prefix))
+				return usage_error("--prefix: not a number: '%s'", optarg);
+			has_prefix = true;
+			break;
+		case 'e':
+			list = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			return usage_error("crash-state: invalid option");
+		}
+	}
+	if (argc - optind != 2)
+		return usage_error("crash-state takes two arguments: <log_dev> <target_dev>");
+	if (!has_prefix)
+		return usage_error("crash-state needs --prefix N");
+	logpath = argv[optind];
+	target = argv[optind + 1];
+
+	r = log_open(&lg, logpath);
+	if (r)
+		return r;
+	r = load_entries(&lg, &es);
+	if (r)
+		goto out_log;
+	if (prefix > es.nr) {
+		err("--prefix %" PRIu64 ": the log has %" PRIu64 " entries", prefix, es.nr);
+		r = EXIT_RUNTIME;
+		goto out_entries;
+	}
+	set = calloc(es.nr + 1, sizeof(*set));
+	if (!set) {
+		err("out of memory");
+		exit(EXIT_RUNTIME);
+	}
+	if (parse_list(list, set, es.nr)) {
+		free(set);
+		r = usage_error("--entries: expected indices below %" PRIu64
+				" like 3,5-7, got '%s'", es.nr, list);
+		goto out_entries;
+	}
+	for (i = 0; i < prefix; i++) {
+		if (set[i]) {
+			free(set);
+			r = usage_error("--entries: entry %" PRIu64 " is inside the prefix", i);
+			goto out_entries;
+		}
+	}
+	r = open_target(target, &lg, &fd);
+	if (r) {
+		free(set);
+		goto out_entries;
+	}
+	r = apply_range(&lg, &es, fd, 0, prefix, target);
+	for (i = prefix; !r && i < es.nr; i++) {
+		if (!set[i])
+			continue;
+		r = apply_range(&lg, &es, fd, i, i + 1, target);
+		applied++;
+	}
+	if (!r && fdatasync(fd)) {
+		err("syncing %s failed: %s", target, strerror(errno));
+		r = EXIT_RUNTIME;
+	}
+	if (!r)
+		printf("crash state: entries 0-%" PRId64 " and %" PRIu64 " more%s%s\n",
+		       (int64_t)prefix - 1, applied, *list ? ": " : "", list);
+	free(set);
+	close(fd);
+out_entries:
+	free_entries(&es);
+out_log:
+	log_close(&lg);
+	return r;
+}
+
 static int cmd_mark(int argc, char **argv)
 {
 	const char *name = argv[1];
@@ -880,7 +1482,7 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	if (argc >= 3 && strcmp(cmd, "replay") &&
+	if (argc >= 3 && strcmp(cmd, "replay") && strncmp(cmd, "crash-state", 11) &&
 	    (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
 		usage(stdout);
 		return 0;
@@ -891,6 +1493,12 @@ int main(int argc, char **argv)
 		return cmd_list(argc - 1, argv + 1);
 	if (!strcmp(cmd, "replay"))
 		return cmd_replay(argc - 1, argv + 1);
+	if (!strcmp(cmd, "completions"))
+		return cmd_completions(argc - 1, argv + 1);
+	if (!strcmp(cmd, "crash-states"))
+		return cmd_crash_states(argc - 1, argv + 1);
+	if (!strcmp(cmd, "crash-state"))
+		return cmd_crash_state(argc - 1, argv + 1);
 	if (!strcmp(cmd, "mark"))
 		return cmd_mark(argc - 1, argv + 1);
 	return usage_error("unknown command '%s'", cmd);

@@ -11,6 +11,9 @@
 
 static_assert(sizeof(struct dmr_super) == 128, "superblock is 128 bytes");
 static_assert(sizeof(struct dmr_entry) == 192, "entry header is 192 bytes");
+static_assert(sizeof(struct dmr_comp) == 16, "completion record is 16 bytes");
+static_assert(DMR_COMP_PER_ENTRY * sizeof(struct dmr_comp) == 4096,
+	      "a full completion entry is one 4 KiB page of data");
 
 const char *dmr_err_str(enum dmr_err err)
 {
@@ -206,6 +209,10 @@ static bool entry_fields_valid(const struct dmr_entry *in, const struct dmr_rec 
 		return name_len && strlen(rec->name) == name_len && !rec->flags &&
 		       !rec->data_sectors && !rec->sector && !rec->nr_sectors &&
 		       dmr_mark_name_check(rec->name) == 0;
+	case DMR_TYPE_COMPLETIONS:
+		return !name_len && !rec->flags && rec->nr_sectors &&
+		       rec->nr_sectors <= DMR_COMP_PER_ENTRY &&
+		       rec->data_sectors == dmr_comp_data_sectors(rec->nr_sectors);
 	default:
 		return (rec->type & DMR_TYPE_INFO) != 0;
 	}
@@ -244,4 +251,43 @@ enum dmr_err dmr_entry_decode(const struct dmr_entry *in, u64 log_id, u64 seq,
 	if (!entry_fields_valid(in, rec, name_len))
 		return DMR_E_FIELD;
 	return DMR_OK;
+}
+
+void dmr_comp_encode(struct dmr_comp *out, const struct dmr_crec *c)
+{
+	out->sector = cpu_to_le64(c->sector);
+	out->nr_sectors = cpu_to_le32(c->nr_sectors);
+	out->op = c->op;
+	out->flags = c->flags;
+	out->reserved = 0;
+}
+
+enum dmr_err dmr_comp_decode(const struct dmr_comp *in, struct dmr_crec *c)
+{
+	c->sector = le64_to_cpu(in->sector);
+	c->nr_sectors = le32_to_cpu(in->nr_sectors);
+	c->op = in->op;
+	c->flags = in->flags;
+	if (c->op > DMR_OP_MAX || (c->flags & ~DMR_CF_KNOWN) || in->reserved)
+		return DMR_E_FIELD;
+	/* Only an empty flush has no length. */
+	if (!c->nr_sectors != !!(c->op == DMR_OP_FLUSH))
+		return DMR_E_FIELD;
+	return DMR_OK;
+}
+
+/* Play mode matches a request to a record by operation, sector and length. */
+bool dmr_comp_match(const struct dmr_crec *a, const struct dmr_crec *b)
+{
+	return a->op == b->op && a->sector == b->sector && a->nr_sectors == b->nr_sectors;
+}
+
+const char *dmr_comp_op_str(u8 op)
+{
+	static const char * const names[] = {
+		[DMR_OP_READ] = "read", [DMR_OP_WRITE] = "write", [DMR_OP_FLUSH] = "flush",
+		[DMR_OP_DISCARD] = "discard", [DMR_OP_ZEROES] = "zeroes",
+	};
+
+	return op <= DMR_OP_MAX ? names[op] : "?";
 }

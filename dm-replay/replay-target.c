@@ -15,8 +15,23 @@
  *
  * Bounds. A write's log space is reserved when it is mapped, so a logged
  * write always fits and a full log is known before the write is passed on.
- * Its data is copied into pages at map time; the pages held by queued
- * entries are capped (max_pending_mb), and map waits for room.
+ * Its data is copied into pages at map time (its CRC computed on the way);
+ * the pages held by queued entries are capped (max_pending_mb), and map
+ * waits for room.
+ *
+ * Batching. Completions only queue entries; the writer is woken when the
+ * queue goes from empty to busy, when a flush or mark needs the log, or
+ * when a quarter of max_pending_mb is queued. It then gathers for one tick
+ * and writes the whole batch under one plug, coalescing consecutive
+ * entries into bios of up to BIO_MAX_VECS pages, so the cost of a wake-up
+ * and a bio is shared by many writes.
+ *
+ * Completion order. Every request (reads too) gets a 16-byte completion
+ * record when it completes, packed DMR_COMP_PER_ENTRY to a log entry; a
+ * slot for it is promised at map time, so end_io never allocates.
+ *
+ * Play mode reads those records at construction and holds each completion
+ * until every completion recorded before it has been delivered.
  */
 #include <linux/device-mapper.h>
 
@@ -27,6 +42,8 @@
 #include <linux/kthread.h>
 #include <linux/mempool.h>
 #include <linux/random.h>
+#include <linux/vmalloc.h>
+#include <linux/workqueue.h>
 
 #include "dm-replay-log.h"
 
@@ -40,10 +57,31 @@
 #define REPLAY_MAX_PENDING_MB	1024
 #define REPLAY_ENTRY_POOL	16
 #define REPLAY_BIO_POOL		16
+/* The writer gathers a batch this long after the first entry of it. */
+#define REPLAY_BATCH_JIFFIES	1
+
+/* Play mode: records held in memory, and how far ahead a request is matched. */
+#define REPLAY_PLAY_MAX_RECORDS	BIT(22)
+#define REPLAY_PLAY_WINDOW	1024
+#define REPLAY_DEF_TIMEOUT_MS	10000
+#define REPLAY_MAX_TIMEOUT_MS	3600000
 
 /* Options given in the table, to show them back in the same form. */
 #define REPLAY_OPT_ON_FULL	BIT(0)
 #define REPLAY_OPT_PENDING	BIT(1)
+#define REPLAY_OPT_ON_DIV	BIT(2)
+#define REPLAY_OPT_TIMEOUT	BIT(3)
+#define REPLAY_OPT_NO_COMP	BIT(4)
+
+enum replay_mode { REPLAY_RECORD, REPLAY_PLAY };
+
+enum replay_play_state { PLAY_PLAYING, PLAY_DIVERGED, PLAY_DONE };
+
+static const char * const replay_play_state_names[] = {
+	[PLAY_PLAYING] = "playing",
+	[PLAY_DIVERGED] = "diverged",
+	[PLAY_DONE] = "done",
+};
 
 static const char * const replay_state_names[] = {
 	[DMR_STATE_LOGGING] = "logging",
@@ -66,10 +104,36 @@ struct replay_entry {
 	struct page *pages[1 + REPLAY_MAX_DATA_PAGES];
 };
 
+/* Play mode: the recorded completion order and where the workload is in it. */
+struct replay_play {
+	spinlock_t lock;		/* protects everything below but the works */
+	struct dmr_crec *recs;		/* kvmalloc'd, nr of them */
+	unsigned long *claimed;		/* matched to a request */
+	unsigned long *done;		/* completion delivered */
+	u64 nr;
+	u64 next;			/* first entry not delivered */
+	u64 scan;			/* first entry not claimed */
+	u64 diverged_at;
+	enum replay_play_state state;
+	bool enforcing;			/* holding completions */
+	bool bypass;			/* suspending: deliver at once */
+	bool fail_on_divergence;
+	bool releasing;			/* release_work is delivering */
+	struct list_head held;		/* completions waiting their turn */
+	struct list_head release;	/* in order, for release_work */
+	unsigned int timeout_ms;
+	u64 timer_next;			/* next when the timer was armed */
+	struct workqueue_struct *wq;
+	struct work_struct release_work;
+	struct work_struct event_work;
+	struct delayed_work timeout_work;
+};
+
 struct replay_c {
 	struct dm_dev *dev;
 	struct dm_dev *logdev;
 	struct dm_target *ti;
+	enum replay_mode mode;
 	unsigned int opts;
 	bool error_on_full;
 	unsigned int max_pending_mb;
@@ -81,6 +145,15 @@ struct replay_c {
 
 	spinlock_t lock;		/* protects the fields up to log_inflight */
 	struct list_head queue;		/* entries in log order */
+	unsigned int queued_pages;	/* pages of entries in the queue */
+	unsigned int batch_pages;	/* wake the writer at this many */
+	bool writer_idle;		/* asleep with nothing queued */
+	bool urgent;			/* a flush or mark waits: write now */
+	struct replay_entry *comp_cur;	/* completion records being filled */
+	struct list_head comp_spare;	/* empty completion entries */
+	unsigned int comp_parked;	/* entries in comp_cur and comp_spare */
+	unsigned int comp_free;		/* record slots not promised yet */
+	u64 comp_seq;			/* next completion sequence number */
 	sector_t reserved;		/* log sectors used or promised */
 	unsigned int pending_pages;	/* pages held by live entries */
 	enum dmr_state state;
@@ -106,26 +179,65 @@ struct replay_c {
 	struct bio_set bs;
 	struct page *sb_page;
 	struct task_struct *writer;
+
+	struct replay_play play;
 };
+
+enum replay_bio_play { PB_NONE, PB_MATCHED, PB_HELD, PB_RELEASED };
 
 struct replay_bio {
 	struct replay_entry *entry;
+	bool comp;			/* a completion record slot is promised */
+	struct dmr_crec crec;		/* the request, as mapped */
+	u8 play;			/* enum replay_bio_play */
+	u64 idx;			/* play: the entry it matched */
+	struct list_head list;		/* play: held or release list */
 };
+
+/* Give back an entry's pages and the entry; returns how many pages. */
+static unsigned int replay_entry_put(struct replay_c *rc, struct replay_entry *e)
+{
+	unsigned int i, nr = e->nr_pages;
+
+	for (i = 0; i < nr; i++)
+		mempool_free(e->pages[i], &rc->page_pool);
+	mempool_free(e, &rc->entry_pool);
+	return nr;
+}
+
+static void replay_pages_done(struct replay_c *rc, unsigned int pages, unsigned int entries)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&rc->lock, flags);
+	rc->pending_pages -= pages;
+	spin_unlock_irqrestore(&rc->lock, flags);
+	wake_up(&rc->space_wait);
+	if (atomic_sub_return(entries, &rc->live) <= READ_ONCE(rc->comp_parked))
+		wake_up(&rc->idle_wait);
+}
 
 static void replay_entry_free(struct replay_c *rc, struct replay_entry *e)
 {
-	unsigned long flags;
-	unsigned int i;
+	replay_pages_done(rc, replay_entry_put(rc, e), 1);
+}
 
-	for (i = 0; i < e->nr_pages; i++)
-		mempool_free(e->pages[i], &rc->page_pool);
+/* Entries still to be written: all but the parked completion entries. */
+static bool replay_idle(struct replay_c *rc)
+{
+	return atomic_read(&rc->live) == READ_ONCE(rc->comp_parked);
+}
+
+/* Make the writer write what is queued now, without gathering. */
+static void replay_kick(struct replay_c *rc)
+{
+	unsigned long flags;
+
 	spin_lock_irqsave(&rc->lock, flags);
-	rc->pending_pages -= e->nr_pages;
+	rc->urgent = true;
+	rc->writer_idle = false;
 	spin_unlock_irqrestore(&rc->lock, flags);
-	wake_up(&rc->space_wait);
-	mempool_free(e, &rc->entry_pool);
-	if (atomic_dec_and_test(&rc->live))
-		wake_up(&rc->idle_wait);
+	wake_up_process(rc->writer);
 }
 
 static bool replay_take_pages(struct replay_c *rc, unsigned int nr)
@@ -146,7 +258,11 @@ static struct replay_entry *replay_entry_alloc(struct replay_c *rc, unsigned int
 	struct replay_entry *e;
 	unsigned int i;
 
-	wait_event(rc->space_wait, replay_take_pages(rc, nr_pages));
+	if (!replay_take_pages(rc, nr_pages)) {
+		/* Full: what is queued must go to the log to make room. */
+		replay_kick(rc);
+		wait_event(rc->space_wait, replay_take_pages(rc, nr_pages));
+	}
 	e = mempool_alloc(&rc->entry_pool, GFP_NOIO);
 	memset(e, 0, offsetof(struct replay_entry, pages));
 	e->rc = rc;
@@ -200,14 +316,35 @@ static void replay_entry_drop(struct replay_c *rc, struct replay_entry *e)
 	replay_entry_free(rc, e);
 }
 
-static void replay_queue(struct replay_c *rc, struct replay_entry *e)
+/*
+ * Queue @e with rc->lock held; returns whether the writer must be woken:
+ * when it sleeps with nothing queued (it then gathers a batch), when a
+ * flush or mark waits (@urgent), or when a batch's worth is queued.
+ */
+static bool replay_queue_locked(struct replay_c *rc, struct replay_entry *e, bool urgent)
+{
+	bool kick;
+
+	lockdep_assert_held(&rc->lock);
+	list_add_tail(&e->list, &rc->queue);
+	rc->queued_pages += e->nr_pages;
+	if (urgent)
+		rc->urgent = true;
+	kick = urgent || rc->writer_idle || rc->queued_pages >= rc->batch_pages;
+	rc->writer_idle = false;
+	return kick;
+}
+
+static void replay_queue(struct replay_c *rc, struct replay_entry *e, bool urgent)
 {
 	unsigned long flags;
+	bool kick;
 
 	spin_lock_irqsave(&rc->lock, flags);
-	list_add_tail(&e->list, &rc->queue);
+	kick = replay_queue_locked(rc, e, urgent);
 	spin_unlock_irqrestore(&rc->lock, flags);
-	wake_up_process(rc->writer);
+	if (kick)
+		wake_up_process(rc->writer);
 }
 
 /*
@@ -262,141 +399,195 @@ static int replay_commit(struct replay_c *rc)
 	return 0;
 }
 
+/* One log bio carries a run of consecutive entries: bi_private is the
+ * first, the others hang on its list.
+ */
 static void replay_log_end_io(struct bio *bio)
 {
-	struct replay_entry *e = bio->bi_private;
-	struct replay_c *rc = e->rc;
+	struct replay_entry *first = bio->bi_private, *e, *tmp;
+	struct replay_c *rc = first->rc;
+	unsigned int pages = 0, entries = 0;
 	unsigned long flags;
 
 	if (bio->bi_status) {
-		DMERR_LIMIT("%s: log write of entry %llu failed: %d", rc->logdev->name,
-			    e->rec.seq, blk_status_to_errno(bio->bi_status));
+		DMERR_LIMIT("%s: log write of entries from %llu failed: %d", rc->logdev->name,
+			    first->rec.seq, blk_status_to_errno(bio->bi_status));
 		spin_lock_irqsave(&rc->lock, flags);
 		if (rc->state != DMR_STATE_FAILED) {
 			rc->state = DMR_STATE_FAILED;
 			rc->state_changed = true;
 		}
-		rc->failed_seq = min(rc->failed_seq, e->rec.seq);
+		rc->failed_seq = min(rc->failed_seq, first->rec.seq);
 		spin_unlock_irqrestore(&rc->lock, flags);
 		wake_up_process(rc->writer);
 	}
 	bio_put(bio);
-	replay_entry_free(rc, e);
+	list_for_each_entry_safe(e, tmp, &first->list, list) {
+		pages += replay_entry_put(rc, e);
+		entries++;
+	}
+	pages += replay_entry_put(rc, first);
+	replay_pages_done(rc, pages, entries + 1);
 	if (atomic_dec_and_test(&rc->log_inflight))
 		wake_up(&rc->inflight_wait);
 }
 
-static u32 replay_data_crc(struct replay_entry *e)
+static void replay_submit_log(struct replay_c *rc, struct bio *bio)
 {
-	size_t left = (size_t)e->rec.data_sectors << SECTOR_SHIFT;
-	u32 crc = DMR_CRC_INIT;
-	unsigned int i;
-
-	for (i = 1; left; i++) {
-		size_t len = min_t(size_t, left, PAGE_SIZE);
-		void *p = kmap_local_page(e->pages[i]);
-
-		crc = dmr_crc32c_update(crc, p, len);
-		kunmap_local(p);
-		left -= len;
-	}
-	return ~crc;
-}
-
-/* Called by the writer with log_lock held; consumes @e. */
-static void replay_write_entry(struct replay_c *rc, struct replay_entry *e)
-{
-	struct completion *done = e->done;
-	int *result = e->result;
-	size_t left;
-	struct bio *bio;
-	bool commit;
-	void *hdr;
-	unsigned int i;
-
-	if (e->failed || READ_ONCE(rc->state) == DMR_STATE_FAILED) {
-		replay_entry_drop(rc, e);
-		if (done) {
-			*result = -EIO;
-			complete(done);
-		}
-		return;
-	}
-
-	e->rec.seq = rc->nr_entries;
-	if (e->rec.data_sectors)
-		e->rec.data_crc = replay_data_crc(e);
-	hdr = kmap_local_page(e->pages[0]);
-	memset(hdr, 0, rc->block_size);
-	dmr_entry_encode(hdr, &e->rec, rc->log_id);
-	kunmap_local(hdr);
-
-	bio = bio_alloc_bioset(rc->logdev->bdev, e->nr_pages, REQ_OP_WRITE, GFP_NOIO, &rc->bs);
-	bio->bi_iter.bi_sector = rc->next_sector;
-	bio->bi_end_io = replay_log_end_io;
-	bio->bi_private = e;
-	__bio_add_page(bio, e->pages[0], rc->block_size, 0);
-	left = (size_t)round_up(e->rec.data_sectors, rc->block_sectors) << SECTOR_SHIFT;
-	for (i = 1; left; i++) {
-		size_t len = min_t(size_t, left, PAGE_SIZE);
-
-		__bio_add_page(bio, e->pages[i], len, 0);
-		left -= len;
-	}
-
-	commit = e->rec.type == DMR_TYPE_MARK || (e->rec.flags & DMR_F_FLUSH);
-	rc->next_sector += e->log_sectors;
-	rc->nr_entries++;
 	atomic_inc(&rc->log_inflight);
 	submit_bio(bio);
-
-	if (commit) {
-		int r = replay_commit(rc);
-
-		if (done) {
-			*result = r ?: (READ_ONCE(rc->state) == DMR_STATE_FAILED ? -EIO : 0);
-			complete(done);
-		}
-	}
 }
 
-static bool replay_writer_work(struct replay_c *rc, struct replay_entry **e, bool *changed)
+/* Called by the writer with log_lock held; consumes the entries of @batch. */
+static void replay_write_batch(struct replay_c *rc, struct list_head *batch)
 {
-	struct replay_entry *first;
+	struct replay_entry *e, *tmp, *first = NULL;
+	struct bio *bio = NULL;
+	struct blk_plug plug;
+	struct completion *done;
+	unsigned int i;
+	size_t left;
+	bool commit;
+	void *hdr;
 
-	*e = NULL;
+	blk_start_plug(&plug);
+	list_for_each_entry_safe(e, tmp, batch, list) {
+		list_del_init(&e->list);
+		done = e->done;
+		if (e->failed || READ_ONCE(rc->state) == DMR_STATE_FAILED) {
+			int *result = e->result;
+
+			replay_entry_drop(rc, e);
+			if (done) {
+				*result = -EIO;
+				complete(done);
+			}
+			continue;
+		}
+
+		e->rec.seq = rc->nr_entries;
+		hdr = kmap_local_page(e->pages[0]);
+		memset(hdr, 0, rc->block_size);
+		dmr_entry_encode(hdr, &e->rec, rc->log_id);
+		kunmap_local(hdr);
+
+		if (bio && bio->bi_vcnt + e->nr_pages > bio->bi_max_vecs) {
+			replay_submit_log(rc, bio);
+			bio = NULL;
+		}
+		if (!bio) {
+			bio = bio_alloc_bioset(rc->logdev->bdev, BIO_MAX_VECS, REQ_OP_WRITE,
+					       GFP_NOIO, &rc->bs);
+			bio->bi_iter.bi_sector = rc->next_sector;
+			bio->bi_end_io = replay_log_end_io;
+			bio->bi_private = e;
+			first = e;
+		} else {
+			list_add_tail(&e->list, &first->list);
+		}
+		__bio_add_page(bio, e->pages[0], rc->block_size, 0);
+		left = (size_t)round_up(e->rec.data_sectors, rc->block_sectors) << SECTOR_SHIFT;
+		for (i = 1; left; i++) {
+			size_t len = min_t(size_t, left, PAGE_SIZE);
+
+			__bio_add_page(bio, e->pages[i], len, 0);
+			left -= len;
+		}
+		rc->next_sector += e->log_sectors;
+		rc->nr_entries++;
+
+		commit = e->rec.type == DMR_TYPE_MARK || (e->rec.flags & DMR_F_FLUSH);
+		if (commit) {
+			int *result = e->result;
+			int r;
+
+			/* @e may be freed once its bio is submitted. */
+			replay_submit_log(rc, bio);
+			bio = NULL;
+			blk_finish_plug(&plug);
+			r = replay_commit(rc);
+			if (r == 0 && READ_ONCE(rc->state) == DMR_STATE_FAILED)
+				r = -EIO;
+			if (done) {
+				*result = r;
+				complete(done);
+			}
+			blk_start_plug(&plug);
+		}
+	}
+	if (bio)
+		replay_submit_log(rc, bio);
+	blk_finish_plug(&plug);
+}
+
+enum replay_writer_step { WRITER_IDLE, WRITER_GATHER, WRITER_WORK };
+
+/*
+ * What the writer does next: move the ready head of the queue to @batch,
+ * or report a state change, or sleep (gathering a batch first).
+ */
+static enum replay_writer_step replay_writer_take(struct replay_c *rc, struct list_head *batch,
+						  bool gathered, bool *changed)
+{
+	struct replay_entry *e, *tmp;
+
 	*changed = false;
 	spin_lock_irq(&rc->lock);
-	first = list_first_entry_or_null(&rc->queue, struct replay_entry, list);
-	if (first && first->ready) {
-		list_del(&first->list);
-		*e = first;
-	} else if (rc->state_changed) {
+	e = list_first_entry_or_null(&rc->queue, struct replay_entry, list);
+	if (e && e->ready) {
+		if (!rc->urgent && !gathered && rc->queued_pages < rc->batch_pages) {
+			spin_unlock_irq(&rc->lock);
+			return WRITER_GATHER;
+		}
+		rc->urgent = false;
+		list_for_each_entry_safe(e, tmp, &rc->queue, list) {
+			if (!e->ready)
+				break;
+			rc->queued_pages -= e->nr_pages;
+			list_move_tail(&e->list, batch);
+		}
+		spin_unlock_irq(&rc->lock);
+		return WRITER_WORK;
+	}
+	if (rc->state_changed) {
 		rc->state_changed = false;
 		*changed = true;
+		spin_unlock_irq(&rc->lock);
+		return WRITER_WORK;
 	}
+	/* A flush in flight at the head wakes the writer when it completes. */
+	rc->writer_idle = !e;
 	spin_unlock_irq(&rc->lock);
-	return *e || *changed;
+	return WRITER_IDLE;
 }
 
 static int replay_writer(void *arg)
 {
 	struct replay_c *rc = arg;
-	struct replay_entry *e;
-	bool changed;
+	bool changed, gathered = false;
+	LIST_HEAD(batch);
 
 	while (!kthread_should_stop()) {
 		set_current_state(TASK_INTERRUPTIBLE);
-		if (!replay_writer_work(rc, &e, &changed)) {
+		switch (replay_writer_take(rc, &batch, gathered, &changed)) {
+		case WRITER_IDLE:
+			gathered = false;
 			if (!kthread_should_stop())
 				schedule();
 			continue;
+		case WRITER_GATHER:
+			gathered = true;
+			schedule_timeout(REPLAY_BATCH_JIFFIES);
+			continue;
+		case WRITER_WORK:
+			break;
 		}
 		__set_current_state(TASK_RUNNING);
+		gathered = false;
 
 		mutex_lock(&rc->log_lock);
-		if (e) {
-			replay_write_entry(rc, e);
+		if (!list_empty(&batch)) {
+			replay_write_batch(rc, &batch);
 		} else {
 			DMERR("%s: log %s after %llu entries: later writes are not logged",
 			      rc->logdev->name, replay_state_names[READ_ONCE(rc->state)],
@@ -411,16 +602,56 @@ static int replay_writer(void *arg)
 	return 0;
 }
 
+/* The optional arguments: "<name>:<value>", or "<name>" alone. */
+static const struct replay_optdef {
+	const char *name;
+	unsigned int bit;
+	bool has_value;
+	bool record;		/* of record mode, else of play mode */
+	char *dup_error;
+} replay_optdefs[] = {
+	{ "on_log_full", REPLAY_OPT_ON_FULL, true, true, "Duplicate on_log_full option" },
+	{ "max_pending_mb", REPLAY_OPT_PENDING, true, true, "Duplicate max_pending_mb option" },
+	{ "no_completions", REPLAY_OPT_NO_COMP, false, true, "Duplicate no_completions option" },
+	{ "on_divergence", REPLAY_OPT_ON_DIV, true, false, "Duplicate on_divergence option" },
+	{ "timeout_ms", REPLAY_OPT_TIMEOUT, true, false, "Duplicate timeout_ms option" },
+};
+
+/* The option bit of @arg for this mode (0 if none), its value in @value. */
+static unsigned int replay_opt(struct replay_c *rc, const char *arg, const char **value,
+			       char **error)
+{
+	bool record = rc->mode == REPLAY_RECORD;
+	const struct replay_optdef *d;
+	size_t len;
+
+	for (d = replay_optdefs; d < replay_optdefs + ARRAY_SIZE(replay_optdefs); d++) {
+		len = strlen(d->name);
+		if (d->record != record || strncmp(arg, d->name, len) ||
+		    arg[len] != (d->has_value ? ':' : '\0'))
+			continue;
+		if (rc->opts & d->bit) {
+			*error = d->dup_error;
+			return 0;
+		}
+		rc->opts |= d->bit;
+		*value = arg + len + d->has_value;
+		return d->bit;
+	}
+	return 0;
+}
+
 static int replay_parse_opts(struct replay_c *rc, struct dm_arg_set *as, char **error)
 {
 	static const struct dm_arg _args[] = {
-		{0, 2, "Invalid number of optional arguments"},
+		{0, 3, "Invalid number of optional arguments"},
 	};
+	const char *arg, *value;
 	unsigned int argc, val;
-	const char *arg;
 	int r;
 
 	rc->max_pending_mb = REPLAY_DEF_PENDING_MB;
+	rc->play.timeout_ms = REPLAY_DEF_TIMEOUT_MS;
 	if (!as->argc)
 		return 0;
 	r = dm_read_arg_group(_args, as, &argc, error);
@@ -429,33 +660,45 @@ static int replay_parse_opts(struct replay_c *rc, struct dm_arg_set *as, char **
 
 	while (argc--) {
 		arg = dm_shift_arg(as);
-		if (str_has_prefix(arg, "on_log_full:")) {
-			arg += strlen("on_log_full:");
-			if (rc->opts & REPLAY_OPT_ON_FULL) {
-				*error = "Duplicate on_log_full option";
-				return -EINVAL;
-			}
-			rc->opts |= REPLAY_OPT_ON_FULL;
-			if (!strcmp(arg, "error")) {
+		*error = NULL;
+		switch (replay_opt(rc, arg, &value, error)) {
+		case REPLAY_OPT_ON_FULL:
+			if (!strcmp(value, "error")) {
 				rc->error_on_full = true;
-			} else if (strcmp(arg, "passthrough")) {
+			} else if (strcmp(value, "passthrough")) {
 				*error = "Invalid on_log_full: expected passthrough or error";
 				return -EINVAL;
 			}
-		} else if (str_has_prefix(arg, "max_pending_mb:")) {
-			arg += strlen("max_pending_mb:");
-			if (rc->opts & REPLAY_OPT_PENDING) {
-				*error = "Duplicate max_pending_mb option";
-				return -EINVAL;
-			}
-			rc->opts |= REPLAY_OPT_PENDING;
-			if (kstrtouint(arg, 10, &val) || !val || val > REPLAY_MAX_PENDING_MB) {
+			break;
+		case REPLAY_OPT_PENDING:
+			if (kstrtouint(value, 10, &val) || !val || val > REPLAY_MAX_PENDING_MB) {
 				*error = "Invalid max_pending_mb: expected 1 to 1024";
 				return -EINVAL;
 			}
 			rc->max_pending_mb = val;
-		} else {
-			DMERR("unknown optional argument '%s'", arg);
+			break;
+		case REPLAY_OPT_NO_COMP:
+			break;
+		case REPLAY_OPT_ON_DIV:
+			if (!strcmp(value, "fail")) {
+				rc->play.fail_on_divergence = true;
+			} else if (strcmp(value, "passthrough")) {
+				*error = "Invalid on_divergence: expected passthrough or fail";
+				return -EINVAL;
+			}
+			break;
+		case REPLAY_OPT_TIMEOUT:
+			if (kstrtouint(value, 10, &val) || val > REPLAY_MAX_TIMEOUT_MS) {
+				*error = "Invalid timeout_ms: expected 0 to 3600000";
+				return -EINVAL;
+			}
+			rc->play.timeout_ms = val;
+			break;
+		default:
+			if (*error)
+				return -EINVAL;
+			DMERR("unknown optional argument '%s' for %s mode", arg,
+			      rc->mode == REPLAY_RECORD ? "record" : "play");
 			*error = "Unknown optional argument";
 			return -EINVAL;
 		}
@@ -468,22 +711,634 @@ static int replay_parse_opts(struct replay_c *rc, struct dm_arg_set *as, char **
 }
 
 /*
- * Construct a recording mapping:
+ * The completion record of a request, taken when it is mapped (a lower
+ * device may advance bi_iter before it completes); false for operations
+ * the log does not describe.
+ */
+static bool replay_bio_crec(struct bio *bio, struct dmr_crec *c)
+{
+	c->sector = bio_sectors(bio) ? bio->bi_iter.bi_sector : 0;
+	c->nr_sectors = bio_sectors(bio);
+	c->flags = 0;
+	switch (bio_op(bio)) {
+	case REQ_OP_READ:
+		c->op = DMR_OP_READ;
+		break;
+	case REQ_OP_WRITE:
+		c->op = c->nr_sectors ? DMR_OP_WRITE : DMR_OP_FLUSH;
+		break;
+	case REQ_OP_DISCARD:
+		c->op = DMR_OP_DISCARD;
+		break;
+	case REQ_OP_WRITE_ZEROES:
+		c->op = DMR_OP_ZEROES;
+		break;
+	default:
+		return false;
+	}
+	if (c->op == DMR_OP_FLUSH && !(bio->bi_opf & REQ_PREFLUSH))
+		return false;
+	if (bio->bi_opf & REQ_PREFLUSH)
+		c->flags |= DMR_CF_PREFLUSH;
+	if (bio->bi_opf & REQ_FUA)
+		c->flags |= DMR_CF_FUA;
+	if (bio->bi_opf & REQ_META)
+		c->flags |= DMR_CF_META;
+	return true;
+}
+
+static sector_t replay_comp_log_sectors(struct replay_c *rc, u32 count)
+{
+	return dmr_entry_log_sectors(rc->block_size, dmr_comp_data_sectors(count));
+}
+
+/*
+ * Promise a completion record slot to a request being mapped; false once
+ * logging has stopped. An empty completion entry (with its log space) is
+ * set aside when no slot is free, so end_io never allocates.
+ */
+static bool replay_comp_reserve(struct replay_c *rc)
+{
+	sector_t sectors = replay_comp_log_sectors(rc, DMR_COMP_PER_ENTRY);
+	struct replay_entry *e;
+
+	spin_lock_irq(&rc->lock);
+	if (rc->state == DMR_STATE_LOGGING && rc->comp_free) {
+		rc->comp_free--;
+		spin_unlock_irq(&rc->lock);
+		return true;
+	}
+	spin_unlock_irq(&rc->lock);
+	if (!replay_reserve(rc, sectors))
+		return false;
+	e = replay_entry_alloc(rc, 2);
+	e->log_sectors = sectors;
+	e->rec.type = DMR_TYPE_COMPLETIONS;
+	spin_lock_irq(&rc->lock);
+	list_add_tail(&e->list, &rc->comp_spare);
+	WRITE_ONCE(rc->comp_parked, rc->comp_parked + 1);
+	rc->comp_free += DMR_COMP_PER_ENTRY - 1;
+	spin_unlock_irq(&rc->lock);
+	return true;
+}
+
+static void replay_comp_unreserve(struct replay_c *rc)
+{
+	spin_lock_irq(&rc->lock);
+	rc->comp_free++;
+	spin_unlock_irq(&rc->lock);
+}
+
+/* Queue the entry being filled, with rc->lock held; true to wake the writer. */
+static bool replay_comp_seal_locked(struct replay_c *rc, bool urgent)
+{
+	struct replay_entry *e = rc->comp_cur;
+	sector_t sectors;
+	void *data;
+
+	lockdep_assert_held(&rc->lock);
+	rc->comp_cur = NULL;
+	WRITE_ONCE(rc->comp_parked, rc->comp_parked - 1);
+	e->rec.data_sectors = dmr_comp_data_sectors(e->rec.nr_sectors);
+	/* A partial entry gives back the log space it does not use. */
+	sectors = replay_comp_log_sectors(rc, e->rec.nr_sectors);
+	rc->reserved -= e->log_sectors - sectors;
+	e->log_sectors = sectors;
+	data = kmap_local_page(e->pages[1]);
+	memset(data + e->rec.nr_sectors * sizeof(struct dmr_comp), 0,
+	       PAGE_SIZE - e->rec.nr_sectors * sizeof(struct dmr_comp));
+	e->rec.data_crc = dmr_crc32c(data, (size_t)e->rec.data_sectors << SECTOR_SHIFT);
+	kunmap_local(data);
+	return replay_queue_locked(rc, e, urgent);
+}
+
+/* Append the completion record of a request to the log, in completion order. */
+static void replay_comp_add(struct replay_c *rc, struct replay_bio *pb, blk_status_t error)
+{
+	struct dmr_crec c = pb->crec;
+	struct replay_entry *e;
+	struct dmr_comp *recs;
+	unsigned long flags;
+	bool kick = false;
+
+	if (error)
+		c.flags |= DMR_CF_ERROR;
+	spin_lock_irqsave(&rc->lock, flags);
+	e = rc->comp_cur;
+	if (!e) {
+		/* A slot was promised: a spare entry is there. */
+		e = list_first_entry(&rc->comp_spare, struct replay_entry, list);
+		list_del(&e->list);
+		e->rec.sector = rc->comp_seq;
+		rc->comp_cur = e;
+	}
+	recs = kmap_local_page(e->pages[1]);
+	dmr_comp_encode(&recs[e->rec.nr_sectors], &c);
+	kunmap_local(recs);
+	rc->comp_seq++;
+	if (++e->rec.nr_sectors == DMR_COMP_PER_ENTRY)
+		kick = replay_comp_seal_locked(rc, false);
+	spin_unlock_irqrestore(&rc->lock, flags);
+	if (kick)
+		wake_up_process(rc->writer);
+}
+
+/* With no I/O in flight: queue the partial completion entry, if any. */
+static void replay_comp_flush(struct replay_c *rc)
+{
+	spin_lock_irq(&rc->lock);
+	if (rc->comp_cur)
+		replay_comp_seal_locked(rc, true);
+	/* Every promised slot is used: the spares are all free. */
+	rc->comp_free = rc->comp_parked * DMR_COMP_PER_ENTRY;
+	spin_unlock_irq(&rc->lock);
+}
+
+static void replay_comp_free_spares(struct replay_c *rc)
+{
+	struct replay_entry *e, *tmp;
+
+	list_for_each_entry_safe(e, tmp, &rc->comp_spare, list) {
+		list_del(&e->list);
+		WRITE_ONCE(rc->comp_parked, rc->comp_parked - 1);
+		replay_entry_drop(rc, e);
+	}
+	rc->comp_free = 0;
+}
+
+/* Play mode: reading the recorded completion order at construction. */
+static int replay_read_log(struct replay_c *rc, struct page *page, sector_t sector,
+			   unsigned int bytes)
+{
+	struct bio *bio;
+	int r;
+
+	bio = bio_alloc_bioset(rc->logdev->bdev, 1, REQ_OP_READ, GFP_KERNEL, &rc->bs);
+	bio->bi_iter.bi_sector = sector;
+	__bio_add_page(bio, page, bytes, 0);
+	r = submit_bio_wait(bio);
+	bio_put(bio);
+	return r;
+}
+
+static int replay_play_damaged(struct replay_c *rc, u64 idx, const char *why, char **error)
+{
+	DMERR("%s: damaged log at entry %llu: %s", rc->logdev->name, idx, why);
+	*error = "Damaged log";
+	return -EINVAL;
+}
+
+/* Decode the records of a completion entry into @recs. */
+static int replay_play_load_entry(struct replay_c *rc, struct page *page, sector_t pos,
+				  const struct dmr_rec *rec, struct dmr_crec *recs, char **error)
+{
+	const struct dmr_comp *raw = page_address(page);
+	u32 i;
+	int r;
+
+	r = replay_read_log(rc, page, pos + rc->block_sectors,
+			    round_up(rec->data_sectors, rc->block_sectors) << SECTOR_SHIFT);
+	if (r) {
+		*error = "Reading the log failed";
+		return r;
+	}
+	if (dmr_crc32c(raw, (size_t)rec->data_sectors << SECTOR_SHIFT) != rec->data_crc)
+		return replay_play_damaged(rc, rec->seq, dmr_err_str(DMR_E_CRC), error);
+	for (i = 0; i < rec->nr_sectors; i++)
+		if (dmr_comp_decode(&raw[i], &recs[i]))
+			return replay_play_damaged(rc, rec->seq, "invalid completion record",
+						   error);
+	return 0;
+}
+
+/*
+ * Walk the log's entries: count the completion records (@recs NULL), or
+ * load them. Entries the superblock counts must all be valid; after them
+ * the first invalid header ends the log, as for the dmreplay tool.
+ */
+static int replay_play_walk(struct replay_c *rc, const struct dmr_sb *sb, struct page *page,
+			    struct dmr_crec *recs, u64 *count, char **error)
+{
+	sector_t end = min_t(sector_t, sb->log_sectors, bdev_nr_sectors(rc->logdev->bdev));
+	sector_t pos = rc->block_sectors;
+	struct dmr_rec rec;
+	enum dmr_err e;
+	u64 idx, n = 0;
+	int r;
+
+	for (idx = 0; pos + rc->block_sectors <= end; idx++) {
+		r = replay_read_log(rc, page, pos, rc->block_size);
+		if (r) {
+			*error = "Reading the log failed";
+			return r;
+		}
+		e = dmr_entry_decode(page_address(page), sb->log_id, idx, &rec);
+		if (e && idx < sb->nr_entries)
+			return replay_play_damaged(rc, idx, dmr_err_str(e), error);
+		if (e)
+			break;
+		if (rec.type == DMR_TYPE_COMPLETIONS) {
+			if (rec.sector != n)
+				return replay_play_damaged(rc, idx, "records out of order", error);
+			if (n + rec.nr_sectors > REPLAY_PLAY_MAX_RECORDS) {
+				*error = "Too many completion records (above 4194304)";
+				return -E2BIG;
+			}
+			if (recs && n + rec.nr_sectors > *count)
+				return replay_play_damaged(rc, idx, "the log changed", error);
+			if (recs) {
+				r = replay_play_load_entry(rc, page, pos, &rec, recs + n, error);
+				if (r)
+					return r;
+			}
+			n += rec.nr_sectors;
+		}
+		pos += dmr_entry_log_sectors(rc->block_size, rec.data_sectors);
+	}
+	if (recs && n != *count)
+		return replay_play_damaged(rc, idx, "the log changed", error);
+	*count = n;
+	return 0;
+}
+
+static int replay_play_load(struct replay_c *rc, char **error)
+{
+	struct replay_play *p = &rc->play;
+	struct page *page;
+	struct dmr_sb sb;
+	enum dmr_err e;
+	u64 count;
+	int r;
+
+	page = alloc_page(GFP_KERNEL);
+	if (!page) {
+		*error = "Cannot allocate memory";
+		return -ENOMEM;
+	}
+	r = replay_read_log(rc, page, 0, rc->block_size);
+	if (r) {
+		*error = "Reading the log superblock failed";
+		goto out;
+	}
+	r = -EINVAL;
+	e = dmr_super_decode(page_address(page), &sb);
+	if (e == DMR_E_MAGIC) {
+		*error = "The log device holds no dm-replay log";
+		goto out;
+	}
+	if (e == DMR_E_VERSION) {
+		*error = "Unsupported log version";
+		goto out;
+	}
+	if (e) {
+		*error = "Damaged log superblock";
+		goto out;
+	}
+	if (sb.block_size != rc->block_size) {
+		*error = "Log block size differs from the log device's block size";
+		goto out;
+	}
+	r = replay_play_walk(rc, &sb, page, NULL, &count, error);
+	if (r)
+		goto out;
+	if (!count) {
+		*error = "The log holds no completion records";
+		r = -EINVAL;
+		goto out;
+	}
+	r = -ENOMEM;
+	*error = "Cannot allocate memory for the completion records";
+	p->recs = kvmalloc_array(count, sizeof(*p->recs), GFP_KERNEL);
+	p->claimed = kvcalloc(BITS_TO_LONGS(count), sizeof(unsigned long), GFP_KERNEL);
+	p->done = kvcalloc(BITS_TO_LONGS(count), sizeof(unsigned long), GFP_KERNEL);
+	if (!p->recs || !p->claimed || !p->done)
+		goto out;
+	r = replay_play_walk(rc, &sb, page, p->recs, &count, error);
+	p->nr = count;
+out:
+	__free_page(page);
+	return r;
+}
+
+static void replay_play_free(struct replay_play *p)
+{
+	kvfree(p->recs);
+	kvfree(p->claimed);
+	kvfree(p->done);
+}
+
+/* Play mode: delivering completions in the recorded order. */
+
+/* Mark entry @idx delivered and move @next past delivered entries. */
+static void replay_play_done_locked(struct replay_play *p, u64 idx)
+{
+	__set_bit(idx, p->done);
+	while (p->next < p->nr && test_bit(p->next, p->done))
+		p->next++;
+	if (p->next == p->nr && p->state == PLAY_PLAYING) {
+		p->state = PLAY_DONE;
+		p->enforcing = false;
+	}
+}
+
+/* Queue @pb for delivery after whatever is queued before it. */
+static void replay_play_release_locked(struct replay_play *p, struct replay_bio *pb)
+{
+	list_move_tail(&pb->list, &p->release);
+	replay_play_done_locked(p, pb->idx);
+}
+
+/* Held completions whose turn has come go to the release list, in order. */
+static void replay_play_pull_locked(struct replay_play *p)
+{
+	struct replay_bio *pb;
+	bool found = true;
+
+	while (found && p->next < p->nr) {
+		found = false;
+		list_for_each_entry(pb, &p->held, list) {
+			if (pb->idx == p->next) {
+				replay_play_release_locked(p, pb);
+				found = true;
+				break;
+			}
+		}
+	}
+}
+
+static void replay_play_release_all_locked(struct replay_play *p)
+{
+	struct replay_bio *pb, *tmp;
+
+	list_for_each_entry_safe(pb, tmp, &p->held, list)
+		replay_play_release_locked(p, pb);
+}
+
+/* Start delivering the release list, with p->lock held. */
+static void replay_play_kick_locked(struct replay_play *p)
+{
+	if (!list_empty(&p->release) && !p->releasing) {
+		p->releasing = true;
+		queue_work(p->wq, &p->release_work);
+	}
+}
+
+static void replay_play_release_work(struct work_struct *work)
+{
+	struct replay_play *p = container_of(work, struct replay_play, release_work);
+	struct replay_bio *pb;
+
+	for (;;) {
+		spin_lock_irq(&p->lock);
+		pb = list_first_entry_or_null(&p->release, struct replay_bio, list);
+		if (!pb) {
+			p->releasing = false;
+			spin_unlock_irq(&p->lock);
+			return;
+		}
+		list_del_init(&pb->list);
+		pb->play = PB_RELEASED;
+		spin_unlock_irq(&p->lock);
+		/* dm's clone end_io runs again and completes it upwards. */
+		bio_endio(dm_bio_from_per_bio_data(pb, sizeof(struct replay_bio)));
+	}
+}
+
+static void replay_play_event_work(struct work_struct *work)
+{
+	struct replay_c *rc = container_of(work, struct replay_c, play.event_work);
+
+	dm_table_event(rc->ti->table);
+}
+
+static void replay_play_timeout_work(struct work_struct *work)
+{
+	struct replay_c *rc = container_of(to_delayed_work(work), struct replay_c,
+					   play.timeout_work);
+	struct replay_play *p = &rc->play;
+	unsigned int held = 0;
+	struct replay_bio *pb;
+	struct dmr_crec c;
+	u64 next;
+
+	spin_lock_irq(&p->lock);
+	if (!p->enforcing || list_empty(&p->held)) {
+		spin_unlock_irq(&p->lock);
+		return;
+	}
+	if (p->next != p->timer_next) {
+		/* Progress since the timer was armed: wait again. */
+		p->timer_next = p->next;
+		queue_delayed_work(p->wq, &p->timeout_work, msecs_to_jiffies(p->timeout_ms));
+		spin_unlock_irq(&p->lock);
+		return;
+	}
+	next = p->next;
+	c = p->recs[next];
+	list_for_each_entry(pb, &p->held, list)
+		held++;
+	if (p->state == PLAY_PLAYING) {
+		p->state = PLAY_DIVERGED;
+		p->diverged_at = next;
+	}
+	p->enforcing = false;
+	replay_play_release_all_locked(p);
+	replay_play_kick_locked(p);
+	spin_unlock_irq(&p->lock);
+
+	DMERR_LIMIT("%s: stalled at entry %llu (%s %llu+%u) for %u ms: released %u, unordered now",
+		    rc->dev->name, next, dmr_comp_op_str(c.op), c.sector, c.nr_sectors,
+		    p->timeout_ms, held);
+	dm_table_event(rc->ti->table);
+}
+
+/*
+ * Match a request to the first unclaimed entry with its operation, sector
+ * and length, at most REPLAY_PLAY_WINDOW entries past the first unclaimed
+ * one. No match is a divergence.
+ */
+static int replay_play_map(struct replay_c *rc, struct bio *bio, struct replay_bio *pb)
+{
+	struct replay_play *p = &rc->play;
+	bool first, kill;
+	struct dmr_crec want;
+	u64 i, end, at;
+
+	if (!replay_bio_crec(bio, &pb->crec))
+		return DM_MAPIO_REMAPPED;
+	spin_lock_irq(&p->lock);
+	/* Requests after the last recorded one pass through. */
+	if (!p->enforcing || p->scan >= p->nr) {
+		spin_unlock_irq(&p->lock);
+		return DM_MAPIO_REMAPPED;
+	}
+	end = min_t(u64, p->nr, p->scan + REPLAY_PLAY_WINDOW);
+	for (i = p->scan; i < end; i++)
+		if (!test_bit(i, p->claimed) && dmr_comp_match(&p->recs[i], &pb->crec))
+			break;
+	if (i < end) {
+		__set_bit(i, p->claimed);
+		pb->idx = i;
+		pb->play = PB_MATCHED;
+		while (p->scan < p->nr && test_bit(p->scan, p->claimed))
+			p->scan++;
+		spin_unlock_irq(&p->lock);
+		return DM_MAPIO_REMAPPED;
+	}
+
+	at = p->scan;
+	want = p->recs[at];
+	first = p->state == PLAY_PLAYING;
+	if (first) {
+		p->state = PLAY_DIVERGED;
+		p->diverged_at = at;
+	}
+	kill = p->fail_on_divergence;
+	if (!kill) {
+		p->enforcing = false;
+		replay_play_release_all_locked(p);
+		replay_play_kick_locked(p);
+	}
+	spin_unlock_irq(&p->lock);
+	if (first) {
+		DMERR_LIMIT("%s: diverged at entry %llu: expected %s %llu+%u, got %s %llu+%u; %s",
+			    rc->dev->name, at, dmr_comp_op_str(want.op), want.sector,
+			    want.nr_sectors, dmr_comp_op_str(pb->crec.op), pb->crec.sector,
+			    pb->crec.nr_sectors,
+			    kill ? "failing unmatched requests" : "passing everything through");
+		schedule_work(&p->event_work);
+	}
+	return kill ? DM_MAPIO_KILL : DM_MAPIO_REMAPPED;
+}
+
+static int replay_play_end_io(struct replay_c *rc, struct replay_bio *pb)
+{
+	struct replay_play *p = &rc->play;
+	unsigned long flags;
+	int r = DM_ENDIO_DONE;
+
+	if (pb->play != PB_MATCHED)
+		return DM_ENDIO_DONE;
+	spin_lock_irqsave(&p->lock, flags);
+	if (!p->enforcing || p->bypass) {
+		replay_play_done_locked(p, pb->idx);
+	} else if (pb->idx != p->next) {
+		pb->play = PB_HELD;
+		list_add_tail(&pb->list, &p->held);
+		if (p->timeout_ms && !delayed_work_pending(&p->timeout_work)) {
+			p->timer_next = p->next;
+			queue_delayed_work(p->wq, &p->timeout_work,
+					   msecs_to_jiffies(p->timeout_ms));
+		}
+		r = DM_ENDIO_INCOMPLETE;
+	} else {
+		list_add_tail(&pb->list, &p->release);
+		replay_play_done_locked(p, pb->idx);
+		replay_play_pull_locked(p);
+		if (list_is_singular(&p->release) && !p->releasing) {
+			/* Its turn, nothing before it: complete it now. */
+			list_del_init(&pb->list);
+		} else {
+			pb->play = PB_HELD;
+			replay_play_kick_locked(p);
+			r = DM_ENDIO_INCOMPLETE;
+		}
+	}
+	spin_unlock_irqrestore(&p->lock, flags);
+	return r;
+}
+
+static int replay_play_init(struct replay_c *rc, char **error)
+{
+	struct replay_play *p = &rc->play;
+
+	INIT_LIST_HEAD(&p->held);
+	INIT_LIST_HEAD(&p->release);
+	INIT_WORK(&p->release_work, replay_play_release_work);
+	INIT_WORK(&p->event_work, replay_play_event_work);
+	INIT_DELAYED_WORK(&p->timeout_work, replay_play_timeout_work);
+	p->wq = alloc_workqueue("kdmreplay-play", WQ_MEM_RECLAIM, 1);
+	if (!p->wq) {
+		*error = "Cannot allocate the workqueue";
+		return -ENOMEM;
+	}
+	p->state = PLAY_PLAYING;
+	p->enforcing = true;
+	return 0;
+}
+
+static void replay_play_exit(struct replay_play *p)
+{
+	cancel_delayed_work_sync(&p->timeout_work);
+	cancel_work_sync(&p->event_work);
+	destroy_workqueue(p->wq);
+	replay_play_free(p);
+}
+
+/* The record mode's pools, writer and start of the log. */
+static int replay_record_init(struct replay_c *rc, char **error)
+{
+	rc->max_pending_pages = rc->max_pending_mb << (20 - PAGE_SHIFT);
+	rc->batch_pages = max(rc->max_pending_pages / 4, 1U + REPLAY_MAX_DATA_PAGES);
+	rc->next_sector = rc->block_sectors;
+	rc->reserved = rc->block_sectors;
+	rc->log_id = get_random_u64();
+
+	*error = "Cannot allocate memory pools";
+	if (mempool_init_page_pool(&rc->page_pool, 1 + REPLAY_MAX_DATA_PAGES, 0))
+		return -ENOMEM;
+	if (mempool_init_kmalloc_pool(&rc->entry_pool, REPLAY_ENTRY_POOL,
+				      sizeof(struct replay_entry)))
+		goto bad_page_pool;
+	rc->sb_page = alloc_page(GFP_KERNEL);
+	if (!rc->sb_page)
+		goto bad_entry_pool;
+	rc->writer = kthread_run(replay_writer, rc, "kdmreplay");
+	if (IS_ERR(rc->writer)) {
+		*error = "Cannot start the log writer thread";
+		__free_page(rc->sb_page);
+		mempool_exit(&rc->entry_pool);
+		mempool_exit(&rc->page_pool);
+		return PTR_ERR(rc->writer);
+	}
+	return 0;
+
+bad_entry_pool:
+	mempool_exit(&rc->entry_pool);
+bad_page_pool:
+	mempool_exit(&rc->page_pool);
+	return -ENOMEM;
+}
+
+static void replay_record_exit(struct replay_c *rc)
+{
+	kthread_stop(rc->writer);
+	__free_page(rc->sb_page);
+	mempool_exit(&rc->entry_pool);
+	mempool_exit(&rc->page_pool);
+}
+
+/*
+ * Construct a mapping:
  *   record <data_dev> <log_dev> [<#opt_args> <opt_arg>...]
+ *   play <data_dev> <log_dev> [<#opt_args> <opt_arg>...]
  */
 static int replay_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 {
 	struct dm_arg_set as = { .argc = argc, .argv = argv };
 	struct replay_c *rc;
+	const char *mode;
 	unsigned int bs;
+	fmode_t log_mode;
 	int r;
 
 	if (argc < 3) {
 		ti->error = "Invalid argument count: expected <mode> <data_dev> <log_dev>";
 		return -EINVAL;
 	}
-	if (strcmp(dm_shift_arg(&as), "record")) {
-		ti->error = "Invalid mode: expected record";
+	mode = dm_shift_arg(&as);
+	if (strcmp(mode, "record") && strcmp(mode, "play")) {
+		ti->error = "Invalid mode: expected record or play";
 		return -EINVAL;
 	}
 
@@ -493,8 +1348,10 @@ static int replay_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		return -ENOMEM;
 	}
 	rc->ti = ti;
+	rc->mode = strcmp(mode, "record") ? REPLAY_PLAY : REPLAY_RECORD;
 	spin_lock_init(&rc->lock);
 	INIT_LIST_HEAD(&rc->queue);
+	INIT_LIST_HEAD(&rc->comp_spare);
 	atomic_set(&rc->log_inflight, 0);
 	atomic_set(&rc->live, 0);
 	init_waitqueue_head(&rc->space_wait);
@@ -502,6 +1359,7 @@ static int replay_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	init_waitqueue_head(&rc->idle_wait);
 	mutex_init(&rc->log_lock);
 	mutex_init(&rc->pool_lock);
+	spin_lock_init(&rc->play.lock);
 	rc->failed_seq = U64_MAX;
 
 	r = dm_get_device(ti, dm_shift_arg(&as), dm_table_get_mode(ti->table), &rc->dev);
@@ -509,7 +1367,9 @@ static int replay_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		ti->error = "Data device lookup failed";
 		goto bad;
 	}
-	r = dm_get_device(ti, dm_shift_arg(&as), dm_table_get_mode(ti->table), &rc->logdev);
+	/* Play mode only reads the log. */
+	log_mode = rc->mode == REPLAY_PLAY ? FMODE_READ : dm_table_get_mode(ti->table);
+	r = dm_get_device(ti, dm_shift_arg(&as), log_mode, &rc->logdev);
 	if (r) {
 		ti->error = "Log device lookup failed";
 		goto bad_dev;
@@ -524,7 +1384,6 @@ static int replay_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		goto bad_logdev;
 
 	r = -EINVAL;
-
 	bs = bdev_logical_block_size(rc->logdev->bdev);
 	if (bs > DMR_MAX_BLOCK_SIZE || bs > PAGE_SIZE) {
 		ti->error = "Log device block size above 4096 bytes is not supported";
@@ -537,34 +1396,30 @@ static int replay_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		ti->error = "Log device too small for the superblock and one entry";
 		goto bad_logdev;
 	}
-	rc->max_pending_pages = rc->max_pending_mb << (20 - PAGE_SHIFT);
-	rc->next_sector = rc->block_sectors;
-	rc->reserved = rc->block_sectors;
-	rc->log_id = get_random_u64();
-
-	r = -ENOMEM;
-	ti->error = "Cannot allocate memory pools";
-	if (mempool_init_page_pool(&rc->page_pool, 1 + REPLAY_MAX_DATA_PAGES, 0))
-		goto bad_logdev;
-	if (mempool_init_kmalloc_pool(&rc->entry_pool, REPLAY_ENTRY_POOL,
-				      sizeof(struct replay_entry)))
-		goto bad_page_pool;
-	if (bioset_init(&rc->bs, REPLAY_BIO_POOL, 0, BIOSET_NEED_BVECS))
-		goto bad_entry_pool;
-	rc->sb_page = alloc_page(GFP_KERNEL);
-	if (!rc->sb_page)
-		goto bad_bioset;
-
 	r = dm_set_target_max_io_len(ti, REPLAY_MAX_IO_SECTORS);
 	if (r) {
 		ti->error = "Cannot set the maximum I/O size";
-		goto bad_sb_page;
+		goto bad_logdev;
 	}
-	rc->writer = kthread_run(replay_writer, rc, "kdmreplay");
-	if (IS_ERR(rc->writer)) {
-		r = PTR_ERR(rc->writer);
-		ti->error = "Cannot start the log writer thread";
-		goto bad_sb_page;
+	r = -ENOMEM;
+	if (bioset_init(&rc->bs, REPLAY_BIO_POOL, 0, BIOSET_NEED_BVECS)) {
+		ti->error = "Cannot allocate memory pools";
+		goto bad_logdev;
+	}
+
+	if (rc->mode == REPLAY_RECORD) {
+		r = replay_record_init(rc, &ti->error);
+		if (r)
+			goto bad_bioset;
+	} else {
+		r = replay_play_init(rc, &ti->error);
+		if (r)
+			goto bad_bioset;
+		r = replay_play_load(rc, &ti->error);
+		if (r) {
+			replay_play_exit(&rc->play);
+			goto bad_bioset;
+		}
 	}
 
 	ti->num_flush_bios = 1;
@@ -575,14 +1430,8 @@ static int replay_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	ti->private = rc;
 	return 0;
 
-bad_sb_page:
-	__free_page(rc->sb_page);
 bad_bioset:
 	bioset_exit(&rc->bs);
-bad_entry_pool:
-	mempool_exit(&rc->entry_pool);
-bad_page_pool:
-	mempool_exit(&rc->page_pool);
 bad_logdev:
 	dm_put_device(ti, rc->logdev);
 bad_dev:
@@ -596,25 +1445,30 @@ static void replay_dtr(struct dm_target *ti)
 {
 	struct replay_c *rc = ti->private;
 
-	wait_event(rc->idle_wait, !atomic_read(&rc->live));
-	mutex_lock(&rc->log_lock);
-	if (rc->started && (rc->sb_entries != rc->nr_entries ||
-			    rc->sb_state != READ_ONCE(rc->state)))
-		replay_commit(rc);
-	mutex_unlock(&rc->log_lock);
-	kthread_stop(rc->writer);
-
-	__free_page(rc->sb_page);
+	if (rc->mode == REPLAY_PLAY) {
+		replay_play_exit(&rc->play);
+	} else {
+		replay_comp_flush(rc);
+		replay_kick(rc);
+		wait_event(rc->idle_wait, replay_idle(rc));
+		replay_comp_free_spares(rc);
+		mutex_lock(&rc->log_lock);
+		if (rc->started && (rc->sb_entries != rc->nr_entries ||
+				    rc->sb_state != READ_ONCE(rc->state)))
+			replay_commit(rc);
+		mutex_unlock(&rc->log_lock);
+		replay_record_exit(rc);
+	}
 	bioset_exit(&rc->bs);
-	mempool_exit(&rc->entry_pool);
-	mempool_exit(&rc->page_pool);
 	dm_put_device(ti, rc->logdev);
 	dm_put_device(ti, rc->dev);
 	kfree(rc);
 }
 
-static void replay_copy_data(struct replay_entry *e, struct bio *bio)
+/* Copy a write's data for the log, computing its CRC while it is hot. */
+static u32 replay_copy_data(struct replay_entry *e, struct bio *bio)
 {
+	u32 crc = DMR_CRC_INIT;
 	struct bvec_iter iter;
 	struct bio_vec bv;
 	size_t pos = 0;
@@ -628,11 +1482,13 @@ static void replay_copy_data(struct replay_entry *e, struct bio *bio)
 			char *dst = kmap_local_page(e->pages[1 + (pos >> PAGE_SHIFT)]);
 
 			memcpy_from_page(dst + off, bv.bv_page, bv.bv_offset + done, len);
+			crc = dmr_crc32c_update(crc, dst + off, len);
 			kunmap_local(dst);
 			done += len;
 			pos += len;
 		}
 	}
+	return ~crc;
 }
 
 static int replay_map(struct dm_target *ti, struct bio *bio)
@@ -647,9 +1503,17 @@ static int replay_map(struct dm_target *ti, struct bio *bio)
 	size_t data_bytes, padded;
 
 	pb->entry = NULL;
+	pb->comp = false;
+	pb->play = PB_NONE;
 	bio_set_dev(bio, rc->dev->bdev);
 	if (bio_sectors(bio))
 		bio->bi_iter.bi_sector = dm_target_offset(ti, bio->bi_iter.bi_sector);
+
+	if (rc->mode == REPLAY_PLAY)
+		return replay_play_map(rc, bio, pb);
+
+	if (!(rc->opts & REPLAY_OPT_NO_COMP) && replay_bio_crec(bio, &pb->crec))
+		pb->comp = replay_comp_reserve(rc);
 
 	switch (op) {
 	case REQ_OP_WRITE:
@@ -669,8 +1533,12 @@ static int replay_map(struct dm_target *ti, struct bio *bio)
 
 	if (!replay_reserve(rc, dmr_entry_log_sectors(rc->block_size, data_sectors))) {
 		/* Logging has stopped: a write that would be missing fails. */
-		if (rc->error_on_full && bio_sectors(bio))
+		if (rc->error_on_full && bio_sectors(bio)) {
+			if (pb->comp)
+				replay_comp_unreserve(rc);
+			pb->comp = false;
 			return DM_MAPIO_KILL;
+		}
 		return DM_MAPIO_REMAPPED;
 	}
 
@@ -691,7 +1559,7 @@ static int replay_map(struct dm_target *ti, struct bio *bio)
 		flags |= DMR_F_META;
 	e->rec.flags = flags;
 	if (data_sectors) {
-		replay_copy_data(e, bio);
+		e->rec.data_crc = replay_copy_data(e, bio);
 		if (padded > data_bytes)
 			memzero_page(e->pages[1 + (data_bytes >> PAGE_SHIFT)],
 				     offset_in_page(data_bytes), padded - data_bytes);
@@ -701,7 +1569,7 @@ static int replay_map(struct dm_target *ti, struct bio *bio)
 	if (flush) {
 		/* Its place in the log is now; it is written once it completes. */
 		e->ready = false;
-		replay_queue(rc, e);
+		replay_queue(rc, e, false);
 	}
 	return DM_MAPIO_REMAPPED;
 }
@@ -713,6 +1581,13 @@ static int replay_end_io(struct dm_target *ti, struct bio *bio, blk_status_t *er
 	struct replay_entry *e = pb->entry;
 	unsigned long flags;
 
+	if (rc->mode == REPLAY_PLAY)
+		return replay_play_end_io(rc, pb);
+
+	if (pb->comp) {
+		pb->comp = false;
+		replay_comp_add(rc, pb, *error);
+	}
 	if (!e)
 		return DM_ENDIO_DONE;
 	pb->entry = NULL;
@@ -722,13 +1597,15 @@ static int replay_end_io(struct dm_target *ti, struct bio *bio, blk_status_t *er
 		if (*error)
 			replay_entry_drop(rc, e);
 		else
-			replay_queue(rc, e);
+			replay_queue(rc, e, false);
 		return DM_ENDIO_DONE;
 	}
 
 	spin_lock_irqsave(&rc->lock, flags);
 	e->failed = *error != BLK_STS_OK;
 	e->ready = true;
+	rc->urgent = true;
+	rc->writer_idle = false;
 	spin_unlock_irqrestore(&rc->lock, flags);
 	wake_up_process(rc->writer);
 	return DM_ENDIO_DONE;
@@ -738,10 +1615,18 @@ static void replay_status(struct dm_target *ti, status_type_t type,
 			  unsigned int status_flags, char *result, unsigned int maxlen)
 {
 	struct replay_c *rc = ti->private;
+	struct replay_play *p = &rc->play;
 	unsigned int sz = 0;
 
 	switch (type) {
 	case STATUSTYPE_INFO:
+		if (rc->mode == REPLAY_PLAY) {
+			spin_lock_irq(&p->lock);
+			DMEMIT("play %llu %llu %s", p->next, p->nr,
+			       replay_play_state_names[p->state]);
+			spin_unlock_irq(&p->lock);
+			break;
+		}
 		DMEMIT("record %llu %llu %llu %s", READ_ONCE(rc->nr_entries),
 		       (unsigned long long)READ_ONCE(rc->next_sector),
 		       (unsigned long long)rc->log_sectors,
@@ -749,13 +1634,20 @@ static void replay_status(struct dm_target *ti, status_type_t type,
 		break;
 
 	case STATUSTYPE_TABLE:
-		DMEMIT("record %s %s", rc->dev->name, rc->logdev->name);
+		DMEMIT("%s %s %s", rc->mode == REPLAY_PLAY ? "play" : "record",
+		       rc->dev->name, rc->logdev->name);
 		if (rc->opts)
 			DMEMIT(" %u", hweight32(rc->opts));
 		if (rc->opts & REPLAY_OPT_ON_FULL)
 			DMEMIT(" on_log_full:%s", rc->error_on_full ? "error" : "passthrough");
 		if (rc->opts & REPLAY_OPT_PENDING)
 			DMEMIT(" max_pending_mb:%u", rc->max_pending_mb);
+		if (rc->opts & REPLAY_OPT_NO_COMP)
+			DMEMIT(" no_completions");
+		if (rc->opts & REPLAY_OPT_ON_DIV)
+			DMEMIT(" on_divergence:%s", p->fail_on_divergence ? "fail" : "passthrough");
+		if (rc->opts & REPLAY_OPT_TIMEOUT)
+			DMEMIT(" timeout_ms:%u", p->timeout_ms);
 		break;
 
 	case STATUSTYPE_IMA:
@@ -792,7 +1684,7 @@ static int replay_mark(struct replay_c *rc, const char *name)
 	e->done = &done;
 	e->result = &r;
 	/* Queued after every write that has completed so far. */
-	replay_queue(rc, e);
+	replay_queue(rc, e, true);
 	wait_for_completion(&done);
 	if (r)
 		DMERR("mark %s not recorded: log %s", name,
@@ -801,7 +1693,7 @@ static int replay_mark(struct replay_c *rc, const char *name)
 }
 
 /*
- * Messages:
+ * Messages (record mode):
  *   mark <name>
  */
 static int replay_message(struct dm_target *ti, unsigned int argc, char **argv,
@@ -810,6 +1702,10 @@ static int replay_message(struct dm_target *ti, unsigned int argc, char **argv,
 	struct replay_c *rc = ti->private;
 
 	if (argc >= 1 && !strcasecmp(argv[0], "mark")) {
+		if (rc->mode != REPLAY_RECORD) {
+			DMERR("marks are recorded in record mode only");
+			return -EINVAL;
+		}
 		if (argc != 2) {
 			DMERR("mark takes one name without spaces, got %u words", argc - 1);
 			return -EINVAL;
@@ -820,12 +1716,31 @@ static int replay_message(struct dm_target *ti, unsigned int argc, char **argv,
 	return -EINVAL;
 }
 
+/* Play mode: a held completion must never hold up a suspend. */
+static void replay_presuspend(struct dm_target *ti)
+{
+	struct replay_c *rc = ti->private;
+	struct replay_play *p = &rc->play;
+
+	if (rc->mode != REPLAY_PLAY)
+		return;
+	spin_lock_irq(&p->lock);
+	p->bypass = true;
+	replay_play_release_all_locked(p);
+	replay_play_kick_locked(p);
+	spin_unlock_irq(&p->lock);
+}
+
 static void replay_postsuspend(struct dm_target *ti)
 {
 	struct replay_c *rc = ti->private;
 
+	if (rc->mode != REPLAY_RECORD)
+		return;
 	/* No I/O is in flight: every entry is queued or written. */
-	wait_event(rc->idle_wait, !atomic_read(&rc->live));
+	replay_comp_flush(rc);
+	replay_kick(rc);
+	wait_event(rc->idle_wait, replay_idle(rc));
 	mutex_lock(&rc->log_lock);
 	replay_commit(rc);
 	mutex_unlock(&rc->log_lock);
@@ -839,6 +1754,12 @@ static int replay_preresume(struct dm_target *ti)
 	struct replay_c *rc = ti->private;
 	int r = 0;
 
+	if (rc->mode == REPLAY_PLAY) {
+		spin_lock_irq(&rc->play.lock);
+		rc->play.bypass = false;
+		spin_unlock_irq(&rc->play.lock);
+		return 0;
+	}
 	mutex_lock(&rc->log_lock);
 	if (!rc->started) {
 		r = replay_commit(rc);
@@ -864,7 +1785,7 @@ static void replay_io_hints(struct dm_target *ti, struct queue_limits *limits)
 
 static struct target_type replay_target = {
 	.name = "replay",
-	.version = {1, 0, 0},
+	.version = {1, 1, 0},
 	.module = THIS_MODULE,
 	.ctr = replay_ctr,
 	.dtr = replay_dtr,
@@ -872,6 +1793,7 @@ static struct target_type replay_target = {
 	.end_io = replay_end_io,
 	.status = replay_status,
 	.message = replay_message,
+	.presuspend = replay_presuspend,
 	.postsuspend = replay_postsuspend,
 	.preresume = replay_preresume,
 	.iterate_devices = replay_iterate_devices,
@@ -895,6 +1817,6 @@ static void __exit dm_replay_exit(void)
 module_init(dm_replay_init);
 module_exit(dm_replay_exit);
 
-MODULE_DESCRIPTION(DM_NAME " target recording every write to a replayable log");
+MODULE_DESCRIPTION(DM_NAME " target recording writes and completion order to a log, and playing the order back");
 MODULE_AUTHOR("dm-testkit");
 MODULE_LICENSE("GPL");

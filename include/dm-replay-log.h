@@ -13,6 +13,10 @@
  *
  * A log ends at the first block that is not a valid header of this
  * recording (wrong magic, log id, sequence number or header CRC).
+ *
+ * Completion records (the order in which requests completed, reads
+ * included) are packed DMR_COMP_PER_ENTRY to an informational entry of
+ * type DMR_TYPE_COMPLETIONS, so readers of the first format skip them.
  */
 #ifndef DM_REPLAY_LOG_H
 #define DM_REPLAY_LOG_H
@@ -39,12 +43,19 @@ enum dmr_state {
 
 /*
  * Entry types. Types with DMR_TYPE_INFO set carry no state change and may
- * be skipped by readers that do not know them (reserved for completion
- * order records); any other unknown type makes the log unreadable.
+ * be skipped by readers that do not know them; any other unknown type
+ * makes the log unreadable.
  */
 #define DMR_TYPE_IO		1	/* write, flush, discard, write_zeroes */
 #define DMR_TYPE_MARK		2	/* named mark, no data */
 #define DMR_TYPE_INFO		0x8000
+/*
+ * Completion records: sector = sequence number of the first record,
+ * nr_sectors = number of records (1..DMR_COMP_PER_ENTRY), data = the
+ * records (struct dmr_comp), zero-padded to whole sectors.
+ */
+#define DMR_TYPE_COMPLETIONS	(DMR_TYPE_INFO | 1)
+#define DMR_COMP_PER_ENTRY	256
 
 /* Entry flags (DMR_TYPE_IO). Unknown flags make an entry invalid. */
 #define DMR_F_FLUSH		0x01U		/* REQ_PREFLUSH */
@@ -53,6 +64,41 @@ enum dmr_state {
 #define DMR_F_ZEROES		0x08U		/* REQ_OP_WRITE_ZEROES, no data */
 #define DMR_F_META		0x10U		/* REQ_META */
 #define DMR_F_KNOWN		0x1fU
+
+/* Completion record operations and flags. */
+enum dmr_comp_op {
+	DMR_OP_READ = 0,
+	DMR_OP_WRITE = 1,
+	DMR_OP_FLUSH = 2,	/* an empty flush */
+	DMR_OP_DISCARD = 3,
+	DMR_OP_ZEROES = 4,
+	DMR_OP_MAX = DMR_OP_ZEROES,
+};
+
+#define DMR_CF_PREFLUSH		0x01U
+#define DMR_CF_FUA		0x02U
+#define DMR_CF_META		0x04U
+#define DMR_CF_ERROR		0x08U		/* completed with an error */
+#define DMR_CF_KNOWN		0x0fU
+
+/* A completion record: 16 bytes, the order of records is the order of
+ * completions; its sequence number is its position in that order.
+ */
+struct dmr_comp {
+	__le64 sector;		/* first 512-byte sector on the data device */
+	__le32 nr_sectors;	/* length in 512-byte sectors */
+	u8 op;			/* enum dmr_comp_op */
+	u8 flags;		/* DMR_CF_* */
+	__le16 reserved;	/* zero */
+};
+
+/* A completion record in CPU byte order. */
+struct dmr_crec {
+	u64 sector;
+	u32 nr_sectors;
+	u8 op;
+	u8 flags;
+};
 
 /* The superblock: 128 bytes at offset 0 of the log device. */
 struct dmr_super {
@@ -85,7 +131,7 @@ struct dmr_entry {
 	__le32 data_sectors;	/* 512-byte sectors of data that follow */
 	__le32 data_crc;	/* CRC32C of those data bytes, 0 without data */
 	__le32 reserved0;	/* zero */
-	__le64 reserved[5];	/* zero; completion order fields later */
+	__le64 reserved[5];	/* zero */
 	char name[DMR_NAME_MAX + 1];	/* mark name, NUL padded */
 	__le64 reserved1[3];	/* zero */
 	__le32 reserved2;	/* zero */
@@ -158,11 +204,21 @@ static inline u64 dmr_entry_log_sectors(u32 block_size, u64 data_sectors)
 	return bs + (data_sectors + bs - 1) / bs * bs;
 }
 
+/* Data sectors of a completion entry holding @count records. */
+static inline u32 dmr_comp_data_sectors(u32 count)
+{
+	return (count * sizeof(struct dmr_comp) + 511) / 512;
+}
+
 int dmr_mark_name_check(const char *name);
 void dmr_super_encode(struct dmr_super *out, const struct dmr_sb *sb);
 enum dmr_err dmr_super_decode(const struct dmr_super *in, struct dmr_sb *sb);
 void dmr_entry_encode(struct dmr_entry *out, const struct dmr_rec *rec, u64 log_id);
 enum dmr_err dmr_entry_decode(const struct dmr_entry *in, u64 log_id, u64 seq,
 			      struct dmr_rec *rec);
+void dmr_comp_encode(struct dmr_comp *out, const struct dmr_crec *c);
+enum dmr_err dmr_comp_decode(const struct dmr_comp *in, struct dmr_crec *c);
+bool dmr_comp_match(const struct dmr_crec *a, const struct dmr_crec *b);
+const char *dmr_comp_op_str(u8 op);
 
 #endif /* DM_REPLAY_LOG_H */

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Host unit tests of the dm-replay log format (dm-replay/replay-log.c). */
+/*
+ * Host unit tests of the dm-replay log format (dm-replay/replay-log.c) and
+ * of the crash-state subset generator (dm-replay/crash-gen.c).
+ */
 #include "../../dm-replay/replay-log.c"
+#include "../../dm-replay/crash-gen.c"
 #include "unit.h"
 
 static struct dmr_sb sample_sb(void)
@@ -223,7 +227,7 @@ UNIT_CASE(entry_field_validation)
 	in.type = 3;
 	dmr_entry_encode(&raw, &in, 1);
 	CHECK_EQ(dmr_entry_decode(&raw, 1, 7, &out), DMR_E_FIELD);
-	in.type = DMR_TYPE_INFO | 1;
+	in.type = DMR_TYPE_INFO | 2;	/* unknown, informational: skipped */
 	dmr_entry_encode(&raw, &in, 1);
 	CHECK_EQ(dmr_entry_decode(&raw, 1, 7, &out), DMR_OK);
 
@@ -272,6 +276,207 @@ UNIT_CASE(entry_log_sectors)
 	CHECK_EQ(dmr_entry_log_sectors(4096, 9), 24);
 }
 
+UNIT_CASE(completion_records)
+{
+	struct dmr_crec in = { .sector = 0x123456789aULL, .nr_sectors = 8, .op = DMR_OP_WRITE,
+			       .flags = DMR_CF_FUA | DMR_CF_META }, out;
+	struct dmr_comp raw;
+	const u8 *b = (const u8 *)&raw;
+
+	dmr_comp_encode(&raw, &in);
+	/* Little-endian on the log whatever the host. */
+	CHECK_EQ(b[0], 0x9a);
+	CHECK_EQ(b[4], 0x12);
+	CHECK_EQ(b[8], 8);
+	CHECK_EQ(b[12], DMR_OP_WRITE);
+	CHECK_EQ(b[13], DMR_CF_FUA | DMR_CF_META);
+	CHECK_EQ(dmr_comp_decode(&raw, &out), DMR_OK);
+	CHECK(dmr_comp_match(&in, &out));
+	CHECK_EQ(out.flags, in.flags);
+
+	/* Reads carry a length; an empty flush has none; nothing else is empty. */
+	in.op = DMR_OP_READ;
+	dmr_comp_encode(&raw, &in);
+	CHECK_EQ(dmr_comp_decode(&raw, &out), DMR_OK);
+	in.nr_sectors = 0;
+	dmr_comp_encode(&raw, &in);
+	CHECK_EQ(dmr_comp_decode(&raw, &out), DMR_E_FIELD);
+	in.op = DMR_OP_FLUSH;
+	in.sector = 0;
+	dmr_comp_encode(&raw, &in);
+	CHECK_EQ(dmr_comp_decode(&raw, &out), DMR_OK);
+	in.nr_sectors = 8;
+	dmr_comp_encode(&raw, &in);
+	CHECK_EQ(dmr_comp_decode(&raw, &out), DMR_E_FIELD);
+
+	/* Unknown op, unknown flag, reserved bytes. */
+	in.op = DMR_OP_MAX + 1;
+	dmr_comp_encode(&raw, &in);
+	CHECK_EQ(dmr_comp_decode(&raw, &out), DMR_E_FIELD);
+	in.op = DMR_OP_WRITE;
+	dmr_comp_encode(&raw, &in);
+	raw.flags = 0x10;
+	CHECK_EQ(dmr_comp_decode(&raw, &out), DMR_E_FIELD);
+	dmr_comp_encode(&raw, &in);
+	raw.reserved = cpu_to_le16(1);
+	CHECK_EQ(dmr_comp_decode(&raw, &out), DMR_E_FIELD);
+
+	/* Matching is by op, sector and length, not flags. */
+	out = in;
+	out.flags ^= DMR_CF_FUA;
+	CHECK(dmr_comp_match(&in, &out));
+	out.sector++;
+	CHECK(!dmr_comp_match(&in, &out));
+	out = in;
+	out.op = DMR_OP_READ;
+	CHECK(!dmr_comp_match(&in, &out));
+	CHECK_STR(dmr_comp_op_str(DMR_OP_ZEROES), "zeroes");
+}
+
+UNIT_CASE(completion_entries)
+{
+	struct dmr_rec rec = { .seq = 4, .type = DMR_TYPE_COMPLETIONS, .sector = 256,
+			       .nr_sectors = 256, .data_sectors = 8 }, out;
+	struct dmr_entry raw;
+
+	CHECK_EQ(dmr_comp_data_sectors(1), 1);
+	CHECK_EQ(dmr_comp_data_sectors(32), 1);
+	CHECK_EQ(dmr_comp_data_sectors(33), 2);
+	CHECK_EQ(dmr_comp_data_sectors(DMR_COMP_PER_ENTRY), 8);
+	dmr_entry_encode(&raw, &rec, 77);
+	CHECK_EQ(dmr_entry_decode(&raw, 77, 4, &out), DMR_OK);
+	CHECK_EQ(out.type, DMR_TYPE_COMPLETIONS);
+	CHECK_EQ(out.sector, 256);
+	CHECK_EQ(out.nr_sectors, 256);
+	/* Informational: a reader that knows only bit 0x8000 accepts it too. */
+	CHECK(out.type & DMR_TYPE_INFO);
+	/* Counts out of range or inconsistent with the data length. */
+	rec.nr_sectors = DMR_COMP_PER_ENTRY + 1;
+	rec.data_sectors = dmr_comp_data_sectors(rec.nr_sectors);
+	dmr_entry_encode(&raw, &rec, 77);
+	CHECK_EQ(dmr_entry_decode(&raw, 77, 4, &out), DMR_E_FIELD);
+	rec.nr_sectors = 0;
+	rec.data_sectors = 0;
+	dmr_entry_encode(&raw, &rec, 77);
+	CHECK_EQ(dmr_entry_decode(&raw, 77, 4, &out), DMR_E_FIELD);
+	rec.nr_sectors = 40;
+	rec.data_sectors = 1;
+	dmr_entry_encode(&raw, &rec, 77);
+	CHECK_EQ(dmr_entry_decode(&raw, 77, 4, &out), DMR_E_FIELD);
+	rec.data_sectors = 2;
+	rec.flags = DMR_F_FUA;
+	dmr_entry_encode(&raw, &rec, 77);
+	CHECK_EQ(dmr_entry_decode(&raw, 77, 4, &out), DMR_E_FIELD);
+}
+
+static u32 mask_of(const bool *in, u32 n)
+{
+	u32 m = 0, i;
+
+	for (i = 0; i < n; i++)
+		m |= (u32)in[i] << i;
+	return m;
+}
+
+UNIT_CASE(crash_gen_exhaustive)
+{
+	static const bool nofua[4];
+	struct dmr_crash_gen g;
+	bool in[4], seen[16] = { false };
+	u32 count = 0, m;
+
+	/* 4 writes, room for all: 4 prefixes first, then the 11 others. */
+	CHECK_EQ(dmr_crash_gen_init(&g, 4, nofua, 100, false, 1), 0);
+	while (dmr_crash_gen_next(&g, in)) {
+		m = mask_of(in, 4);
+		if (count < 4)
+			CHECK_EQ(m, (1U << (count + 1)) - 1);
+		CHECK(!seen[m]);
+		seen[m] = true;
+		count++;
+	}
+	CHECK_EQ(count, 15);
+	CHECK(!seen[0]);
+	dmr_crash_gen_free(&g);
+
+	/* The first epoch also has the empty state. */
+	CHECK_EQ(dmr_crash_gen_init(&g, 4, nofua, 100, true, 1), 0);
+	CHECK(dmr_crash_gen_next(&g, in));
+	CHECK_EQ(mask_of(in, 4), 0);
+	count = 1;
+	while (dmr_crash_gen_next(&g, in))
+		count++;
+	CHECK_EQ(count, 16);
+	dmr_crash_gen_free(&g);
+
+	/* A budget below the prefixes: the shortest prefixes only. */
+	CHECK_EQ(dmr_crash_gen_init(&g, 4, nofua, 2, false, 1), 0);
+	CHECK(dmr_crash_gen_next(&g, in));
+	CHECK_EQ(mask_of(in, 4), 1);
+	CHECK(dmr_crash_gen_next(&g, in));
+	CHECK_EQ(mask_of(in, 4), 3);
+	CHECK(!dmr_crash_gen_next(&g, in));
+	dmr_crash_gen_free(&g);
+}
+
+UNIT_CASE(crash_gen_fua_closure)
+{
+	/* Write 1 is FUA: any state with write 2 or 3 holds it. */
+	static const bool fua[4] = { false, true, false, false };
+	struct dmr_crash_gen g;
+	bool in[4];
+	u32 count = 0, m;
+
+	CHECK_EQ(dmr_crash_gen_init(&g, 4, fua, 100, false, 1), 0);
+	while (dmr_crash_gen_next(&g, in)) {
+		m = mask_of(in, 4);
+		if (m & 0xc)
+			CHECK(m & 0x2);
+		count++;
+	}
+	/* 15 non-empty subsets less the 6 with write 2 or 3 but not 1. */
+	CHECK_EQ(count, 9);
+	dmr_crash_gen_free(&g);
+}
+
+UNIT_CASE(crash_gen_random)
+{
+	static bool fua[40];
+	struct dmr_crash_gen g;
+	bool in[40], in2[40];
+	u64 hashes[60];
+	u32 count = 0, i, j;
+
+	fua[10] = true;
+	/* 40 writes: 40 prefixes, then 20 distinct random subsets. */
+	CHECK_EQ(dmr_crash_gen_init(&g, 40, fua, 60, false, 42), 0);
+	CHECK(!g.exhaustive);
+	while (dmr_crash_gen_next(&g, in)) {
+		if (count >= 40) {
+			CHECK(!gen_is_prefix(&g, in));
+			CHECK(gen_is_closed(&g, in));
+		}
+		hashes[count++] = gen_hash(&g, in);
+	}
+	CHECK_EQ(count, 60);
+	for (i = 0; i < count; i++)
+		for (j = i + 1; j < count; j++)
+			CHECK(hashes[i] != hashes[j]);
+	dmr_crash_gen_free(&g);
+
+	/* The same seed gives the same subsets; another seed others. */
+	CHECK_EQ(dmr_crash_gen_init(&g, 40, fua, 41, false, 42), 0);
+	for (i = 0; i < 41; i++)
+		CHECK(dmr_crash_gen_next(&g, in));
+	dmr_crash_gen_free(&g);
+	CHECK_EQ(gen_hash(&g, in), hashes[40]);
+	CHECK_EQ(dmr_crash_gen_init(&g, 40, fua, 41, false, 43), 0);
+	for (i = 0; i < 41; i++)
+		CHECK(dmr_crash_gen_next(&g, in2));
+	CHECK(gen_hash(&g, in2) != hashes[40]);
+	dmr_crash_gen_free(&g);
+}
+
 int main(void)
 {
 	UNIT_RUN("replay-log", crc32c_known_vectors);
@@ -282,5 +487,10 @@ int main(void)
 	UNIT_RUN("replay-log", entry_field_validation);
 	UNIT_RUN("replay-log", mark_names);
 	UNIT_RUN("replay-log", entry_log_sectors);
+	UNIT_RUN("replay-log", completion_records);
+	UNIT_RUN("replay-log", completion_entries);
+	UNIT_RUN("replay-log", crash_gen_exhaustive);
+	UNIT_RUN("replay-log", crash_gen_fua_closure);
+	UNIT_RUN("replay-log", crash_gen_random);
 	return unit_summary("replay-log");
 }
