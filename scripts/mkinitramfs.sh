@@ -23,7 +23,7 @@ timeout kmod stat sync"
 
 # Stock modules, with their dependencies resolved by modprobe.
 stock_modules="dm-mod brd null_blk loop dm-flakey dm-delay dm-log-writes
-dm-mirror dm-raid raid1 libcrc32c crc32c-intel"
+dm-mirror dm-raid raid1 libcrc32c crc32c-intel ext4"
 
 copy_with_libs() {
 	dest=$1

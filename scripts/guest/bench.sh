@@ -220,11 +220,7 @@ mem_figures() {
 }
 
 setup() {
-	# The initramfs has no /sbin/modprobe: point the kernel's module
-	# autoloading (dm-raid's raid1 personality, the crypto API's crc32c)
-	# at the real one. crc32c-intel is what udev loads on any host with
-	# SSE4.2; without it crc32c falls back to the byte-table generic code.
-	echo /usr/sbin/modprobe > /proc/sys/kernel/modprobe
+	# scripts/guest/init set up module autoloading and crc32c-intel.
 	for m in $DMTK_MODULES dm-flakey dm-delay dm-log-writes dm-mirror dm-raid raid1 \
 		crc32c-intel; do
 		modprobe "$m" || echo "BENCH-WARN modprobe $m failed"
