@@ -472,31 +472,32 @@ bad:
 	return r;
 }
 
-static bool inject_classify(struct dm_target *ti, struct bio *bio, struct inj_req *req)
+/* The request's event, or INJ_EV_NR for ops no rule can name. */
+static inline u8 inject_event(struct bio *bio)
+{
+	switch (bio_op(bio)) {
+	case REQ_OP_READ:
+		return INJ_EV_READ;
+	case REQ_OP_WRITE:
+		return (bio->bi_opf & REQ_PREFLUSH) && !bio_sectors(bio) ?
+			INJ_EV_FLUSH : INJ_EV_WRITE;
+	case REQ_OP_DISCARD:
+		return INJ_EV_DISCARD;
+	case REQ_OP_WRITE_ZEROES:
+		return INJ_EV_WRITE_ZEROES;
+	default:
+		return INJ_EV_NR;
+	}
+}
+
+static void inject_classify(struct dm_target *ti, struct bio *bio, struct inj_req *req)
 {
 	blk_opf_t opf = bio->bi_opf;
 
-	switch (bio_op(bio)) {
-	case REQ_OP_READ:
-		req->ev = INJ_EV_READ;
-		break;
-	case REQ_OP_WRITE:
-		req->ev = (opf & REQ_PREFLUSH) && !bio_sectors(bio) ? INJ_EV_FLUSH : INJ_EV_WRITE;
-		break;
-	case REQ_OP_DISCARD:
-		req->ev = INJ_EV_DISCARD;
-		break;
-	case REQ_OP_WRITE_ZEROES:
-		req->ev = INJ_EV_WRITE_ZEROES;
-		break;
-	default:
-		return false;
-	}
 	req->flags = (opf & REQ_META ? INJ_F_META : 0) | (opf & REQ_FUA ? INJ_F_FUA : 0) |
 		     (opf & REQ_PREFLUSH ? INJ_F_PREFLUSH : 0) | (opf & REQ_SYNC ? INJ_F_SYNC : 0);
 	req->nr_sectors = bio_sectors(bio);
 	req->sector = req->nr_sectors ? dm_target_offset(ti, bio->bi_iter.bi_sector) : 0;
-	return true;
 }
 
 /* Where in the request a corrupt rule strikes; drawn now so it is reproducible. */
@@ -621,16 +622,23 @@ static int inject_map(struct dm_target *ti, struct bio *bio)
 {
 	struct inject_c *ic = ti->private;
 	struct inject_pb *pb = dm_per_bio_data(bio, sizeof(*pb));
+	struct inj_ruleset *rs;
 	struct inj_rule *r, rule;
 	struct inj_req req;
 
 	pb->action = PB_NONE;
 	pb->ic = ic;
-	if (!inject_classify(ti, bio, &req))
-		goto remap;
+	req.ev = inject_event(bio);
 
 	rcu_read_lock();
-	r = inj_evaluate(rcu_dereference(ic->rules), &ic->eng, &req, ti->len);
+	rs = rcu_dereference(ic->rules);
+	/* The common case, no rule for this event, costs one test. */
+	if (likely(req.ev == INJ_EV_NR || !(rs->ev_mask & INJ_EV_BIT(req.ev)))) {
+		rcu_read_unlock();
+		goto remap;
+	}
+	inject_classify(ti, bio, &req);
+	r = inj_evaluate(rs, &ic->eng, &req, ti->len);
 	if (r)
 		rule = *r;	/* a message may free the rule once we unlock */
 	rcu_read_unlock();
