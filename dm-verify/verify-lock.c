@@ -6,7 +6,8 @@
  * as corrupt. Ranges are kept in arrival order; a new range counts the
  * earlier ranges it conflicts with and is granted when that count drops
  * to zero. Reads share, writes are exclusive. The list holds only the
- * requests in flight, so a linear walk is cheap.
+ * requests in flight, and reads skip the walk while it holds no writer,
+ * so a read-only load pays O(1) per request at any queue depth.
  */
 #include "verify.h"
 
@@ -14,6 +15,7 @@ void vrl_init(struct vrl *rl)
 {
 	rl->head.prev = &rl->head;
 	rl->head.next = &rl->head;
+	rl->writers = 0;
 }
 
 static bool vrl_conflict(const struct vrl_range *a, const struct vrl_range *b)
@@ -27,9 +29,11 @@ bool vrl_acquire(struct vrl *rl, struct vrl_range *r)
 	struct vrl_range *p;
 
 	r->blockers = 0;
-	for (p = rl->head.next; p != &rl->head; p = p->next)
-		if (vrl_conflict(p, r))
-			r->blockers++;
+	if (r->write || rl->writers)
+		for (p = rl->head.next; p != &rl->head; p = p->next)
+			if (vrl_conflict(p, r))
+				r->blockers++;
+	rl->writers += r->write;
 
 	r->prev = rl->head.prev;
 	r->next = &rl->head;
@@ -49,6 +53,10 @@ void vrl_release(struct vrl *rl, struct vrl_range *r,
 
 	r->prev->next = r->next;
 	r->next->prev = r->prev;
+	rl->writers -= r->write;
+	/* A read only ever blocks writers. */
+	if (!r->write && !rl->writers)
+		return;
 
 	for (p = r->next; p != &rl->head; p = p->next)
 		if (vrl_conflict(p, r) && !--p->blockers)

@@ -8,9 +8,11 @@
  * The target owns each request (map returns DM_MAPIO_SUBMITTED): it takes a
  * sector range lock so overlapping requests reach the two legs in the same
  * order, clones the request to both legs (reads of the reference land in a
- * bounce buffer from a page mempool), and completes it when both are back.
- * Comparison and policy run in a worker because recording a mismatch raises
- * a dm event, which sleeps.
+ * bounce buffer from a mempool of slab pages), and completes it when both
+ * are back. The completion of the second leg compares the data and ends a
+ * clean request itself, in whatever context it runs; only a mismatch, which
+ * raises a dm event (that sleeps), and a verify_writes read-back go to a
+ * worker.
  */
 #include <linux/device-mapper.h>
 #include <linux/module.h>
@@ -58,7 +60,7 @@ struct verify_c {
 
 	/* One bio set per leg: a request holds at most one bio of each. */
 	struct bio_set bs[VERIFY_NR_LEGS];
-	mempool_t page_pool;
+	mempool_t page_pool;	/* of verify_page_cache objects */
 	/* Only one request at a time may wait for the page reserve. */
 	struct mutex alloc_lock;
 	/* Submission may wait for memory; completion never does. */
@@ -97,6 +99,13 @@ enum verify_kind {
 	VERIFY_KIND_STATUS,
 	VERIFY_KIND_READBACK,
 };
+
+/*
+ * Page-sized, page-aligned slab objects for the bounce buffers: a SLUB
+ * per-cpu allocation costs a fraction of the page allocator's, and every
+ * read takes one per page.
+ */
+static struct kmem_cache *verify_page_cache;
 
 static bool verify_is_zeroing(struct bio *bio)
 {
@@ -273,7 +282,7 @@ static int verify_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 			goto bad;
 		}
 	}
-	if (mempool_init_page_pool(&vc->page_pool, VERIFY_MAX_IO_PAGES, 0)) {
+	if (mempool_init_slab_pool(&vc->page_pool, VERIFY_MAX_IO_PAGES, verify_page_cache)) {
 		ti->error = "Cannot allocate page mempool";
 		goto bad;
 	}
@@ -318,7 +327,7 @@ static void verify_free_buf(struct verify_c *vc, struct bio *buf)
 	struct bvec_iter_all iter_all;
 
 	bio_for_each_segment_all(bv, buf, iter_all)
-		mempool_free(bv->bv_page, &vc->page_pool);
+		mempool_free(page_address(bv->bv_page), &vc->page_pool);
 	bio_put(buf);
 }
 
@@ -337,13 +346,13 @@ static struct bio *verify_alloc_buf(struct verify_c *vc, enum verify_leg_id leg,
 
 	while (size) {
 		unsigned int len = min_t(unsigned int, size, PAGE_SIZE);
-		struct page *page = mempool_alloc(&vc->page_pool, gfp);
+		void *page = mempool_alloc(&vc->page_pool, gfp);
 
 		if (!page) {
 			verify_free_buf(vc, buf);
 			return NULL;
 		}
-		__bio_add_page(buf, page, len, 0);
+		__bio_add_page(buf, virt_to_page(page), len, 0);
 		size -= len;
 	}
 	return buf;
@@ -397,23 +406,82 @@ static void verify_finish(struct verify_io *io, blk_status_t status)
 	bio_endio(io->bio);
 }
 
+/*
+ * Walk @data (from @diter) and @buf (from its start) side by side: find the
+ * first differing byte, or with @copy set, copy @buf over @data.
+ */
+static bool verify_walk(struct bio *data, struct bio *buf, bool copy, sector_t *sector)
+{
+	struct bvec_iter diter = data->bi_iter;
+	struct bvec_iter biter = {
+		.bi_size = data->bi_iter.bi_size,
+	};
+	unsigned int done = 0;
+
+	while (diter.bi_size) {
+		struct bio_vec a = bio_iter_iovec(data, diter);
+		struct bio_vec b = bio_iter_iovec(buf, biter);
+		unsigned int n = min(a.bv_len, b.bv_len);
+		u8 *pa = bvec_kmap_local(&a);
+		u8 *pb = bvec_kmap_local(&b);
+		size_t diff = n;
+
+		if (copy)
+			memcpy(pa, pb, n);
+		else
+			diff = verify_first_diff(pa, pb, n);
+		kunmap_local(pb);
+		kunmap_local(pa);
+		if (diff < n) {
+			*sector = data->bi_iter.bi_sector + ((done + diff) >> SECTOR_SHIFT);
+			return true;
+		}
+		done += n;
+		bio_advance_iter_single(data, &diter, n);
+		bio_advance_iter_single(buf, &biter, n);
+	}
+	return false;
+}
+
 static void verify_done_work(struct work_struct *work);
+
+/*
+ * True if both legs (or the read-back) agree and the request needs nothing
+ * more: no mismatch to record, no read-back to start. Reads and read-backs
+ * are compared here, in the completion, with kmap_local and no sleeping.
+ */
+static bool verify_clean(struct verify_io *io)
+{
+	struct verify_c *vc = io->vc;
+	struct bio *bio = io->bio;
+	blk_status_t status = io->status[VERIFY_TEST];
+	sector_t sector;
+
+	if (io->stage == VERIFY_STAGE_READBACK)
+		return !status && !verify_walk(bio, io->buf, false, &sector);
+	if (io->status[VERIFY_REF] != status)
+		return false;
+	if (bio_op(bio) == REQ_OP_READ)
+		return status || !verify_walk(bio, io->buf, false, &sector);
+	return status || !vc->opts.verify_writes || bio_op(bio) != REQ_OP_WRITE ||
+	       !bio_sectors(bio);
+}
 
 /* Both legs (or the read-back) are back: finish or hand on to a worker. */
 static void verify_legs_done(struct verify_io *io)
 {
 	struct verify_c *vc = io->vc;
-	struct bio *bio = io->bio;
 
-	if (io->stage == VERIFY_STAGE_IO && bio_op(bio) != REQ_OP_READ &&
-	    io->status[VERIFY_REF] == io->status[VERIFY_TEST] &&
-	    (io->status[VERIFY_TEST] || !vc->opts.verify_writes ||
-	     bio_op(bio) != REQ_OP_WRITE || !bio_sectors(bio))) {
-		verify_finish(io, io->status[VERIFY_TEST]);
+	if (!verify_clean(io)) {
+		INIT_WORK(&io->work, verify_done_work);
+		queue_work(vc->done_wq, &io->work);
 		return;
 	}
-	INIT_WORK(&io->work, verify_done_work);
-	queue_work(vc->done_wq, &io->work);
+	if (io->buf) {
+		verify_free_buf(vc, io->buf);
+		io->buf = NULL;
+	}
+	verify_finish(io, io->status[VERIFY_TEST]);
 }
 
 static void verify_leg_status(struct verify_io *io, enum verify_leg_id leg, blk_status_t status)
@@ -580,43 +648,6 @@ static void verify_start(struct verify_io *io)
 		INIT_WORK(&io->work, verify_start_work);
 		queue_work(io->vc->submit_wq, &io->work);
 	}
-}
-
-/*
- * Walk @data (from @diter) and @buf (from its start) side by side: find the
- * first differing byte, or with @copy set, copy @buf over @data.
- */
-static bool verify_walk(struct bio *data, struct bio *buf, bool copy, sector_t *sector)
-{
-	struct bvec_iter diter = data->bi_iter;
-	struct bvec_iter biter = {
-		.bi_size = data->bi_iter.bi_size,
-	};
-	unsigned int done = 0;
-
-	while (diter.bi_size) {
-		struct bio_vec a = bio_iter_iovec(data, diter);
-		struct bio_vec b = bio_iter_iovec(buf, biter);
-		unsigned int n = min(a.bv_len, b.bv_len);
-		u8 *pa = bvec_kmap_local(&a);
-		u8 *pb = bvec_kmap_local(&b);
-		size_t diff = n;
-
-		if (copy)
-			memcpy(pa, pb, n);
-		else
-			diff = verify_first_diff(pa, pb, n);
-		kunmap_local(pb);
-		kunmap_local(pa);
-		if (diff < n) {
-			*sector = data->bi_iter.bi_sector + ((done + diff) >> SECTOR_SHIFT);
-			return true;
-		}
-		done += n;
-		bio_advance_iter_single(data, &diter, n);
-		bio_advance_iter_single(buf, &biter, n);
-	}
-	return false;
 }
 
 static blk_status_t verify_status_mismatch(struct verify_io *io)
@@ -892,16 +923,24 @@ static struct target_type verify_target = {
 
 static int __init dm_verify_init(void)
 {
-	int r = dm_register_target(&verify_target);
+	int r;
 
-	if (r < 0)
+	verify_page_cache = kmem_cache_create("dm_verify_page", PAGE_SIZE, PAGE_SIZE, 0, NULL);
+	if (!verify_page_cache)
+		return -ENOMEM;
+
+	r = dm_register_target(&verify_target);
+	if (r < 0) {
 		DMERR("register failed %d", r);
+		kmem_cache_destroy(verify_page_cache);
+	}
 	return r;
 }
 
 static void __exit dm_verify_exit(void)
 {
 	dm_unregister_target(&verify_target);
+	kmem_cache_destroy(verify_page_cache);
 }
 
 module_init(dm_verify_init);

@@ -27,8 +27,9 @@ size_t verify_first_diff(const void *a, const void *b, size_t len);
 /*
  * Reader/writer lock on sector ranges with FIFO order. Every range waits for
  * all earlier conflicting ranges (overlapping, at least one a writer), so
- * overlapping requests reach both legs in one order. The caller serialises
- * calls to these functions.
+ * overlapping requests reach both legs in one order. A read only conflicts
+ * with writers, so while none is in the list reads come and go without a
+ * walk. The caller serialises calls to these functions.
  */
 struct vrl_range {
 	struct vrl_range *prev, *next;
@@ -39,6 +40,7 @@ struct vrl_range {
 
 struct vrl {
 	struct vrl_range head;	/* sentinel of the list in arrival order */
+	unsigned int writers;	/* write ranges in the list */
 };
 
 void vrl_init(struct vrl *rl);

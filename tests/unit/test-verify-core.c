@@ -15,7 +15,7 @@ UNIT_CASE(opts_defaults_and_each_word)
 	CHECK(!o.verify_writes);
 	CHECK_EQ(verify_parse_opt(&o, "verify_writes", &err), 0);
 	CHECK(o.verify_writes);
-	CHECK(err == NULL);
+	CHECK(!err);
 
 	o = (struct verify_opts){ 0 };
 	CHECK_EQ(verify_parse_opt(&o, "on_mismatch:log", &err), 0);
@@ -94,11 +94,35 @@ UNIT_CASE(first_diff_positions)
 	CHECK_EQ(verify_first_diff(a, b, 512) >> 9, 0);
 }
 
+/* Word-aligned buffers take the cache-line path; odd ones the memcmp() one. */
+UNIT_CASE(first_diff_aligned_and_not)
+{
+	unsigned long wa[1024 / sizeof(unsigned long) + 1], wb[1024 / sizeof(unsigned long) + 1];
+	unsigned char *a = (unsigned char *)wa, *b = (unsigned char *)wb;
+	size_t len, i, skew;
+
+	for (skew = 0; skew < 2; skew++) {
+		for (len = 0; len <= 1024; len += len < 130 ? 1 : 127) {
+			memset(wa, 0x5a, sizeof(wa));
+			memset(wb, 0x5a, sizeof(wb));
+			CHECK_EQ(verify_first_diff(a + skew, b + skew, len), len);
+			for (i = 0; i < len; i += 1 + i / 3) {
+				b[skew + i] = 0xa5;
+				CHECK_EQ(verify_first_diff(a + skew, b + skew, len), i);
+				/* A difference just past the end is not seen. */
+				CHECK_EQ(verify_first_diff(a + skew, b + skew, i), i);
+				b[skew + i] = 0x5a;
+			}
+		}
+	}
+}
+
 int main(void)
 {
 	UNIT_RUN("verify-core", opts_defaults_and_each_word);
 	UNIT_RUN("verify-core", opts_policy_names_round_trip);
 	UNIT_RUN("verify-core", opts_rejects);
 	UNIT_RUN("verify-core", first_diff_positions);
+	UNIT_RUN("verify-core", first_diff_aligned_and_not);
 	return unit_summary("verify-core");
 }
