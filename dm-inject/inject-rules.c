@@ -937,12 +937,9 @@ struct inj_rule *inj_evaluate(const struct inj_ruleset *rs, struct inj_engine *e
 	int state, new_state = 0;
 	u32 i;
 
-	if (!(rs->ev_mask & INJ_EV_BIT(req->ev)))
+	if (!inj_may_match(rs, req))
 		return NULL;
 	l = &rs->ev[req->ev];
-	if (l->bounded && (!req->nr_sectors || req->sector > l->hi ||
-			   req->sector + req->nr_sectors - 1 < l->lo))
-		return NULL;
 
 	state = inj_state_read(&eng->state);
 	for (i = 0; i < l->nr; i++) {

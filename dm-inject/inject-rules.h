@@ -126,6 +126,13 @@ struct inj_evlist {
 	struct inj_rule **rules;
 };
 
+struct inj_req {
+	u8 ev;
+	u8 flags;
+	u64 sector;
+	u64 nr_sectors;
+};
+
 /* An immutable rule set; replaced as a whole (RCU in the kernel). */
 struct inj_ruleset {
 #ifdef __KERNEL__
@@ -137,6 +144,21 @@ struct inj_ruleset {
 	struct inj_evlist ev[INJ_EV_NR];
 };
 
+/*
+ * Whether any rule of @rs may act on @req: the event mask and the sector
+ * span of the event's rules, checked before anything else is looked at.
+ */
+static inline bool inj_may_match(const struct inj_ruleset *rs, const struct inj_req *req)
+{
+	const struct inj_evlist *l;
+
+	if (req->ev >= INJ_EV_NR || !(rs->ev_mask & INJ_EV_BIT(req->ev)))
+		return false;
+	l = &rs->ev[req->ev];
+	return !l->bounded || (req->nr_sectors && req->sector <= l->hi &&
+			       req->sector + req->nr_sectors - 1 >= l->lo);
+}
+
 struct inj_engine {
 	struct inj_state state;
 #ifdef __KERNEL__
@@ -146,13 +168,6 @@ struct inj_engine {
 };
 
 /* One request as the matcher sees it; sectors relative to the target. */
-struct inj_req {
-	u8 ev;
-	u8 flags;
-	u64 sector;
-	u64 nr_sectors;
-};
-
 int inj_parse_word(const char *word, u64 dev_len, struct inj_opts *opts,
 		   struct inj_rule **rule, const char **err);
 int inj_parse_rule(const char *word, u64 dev_len, struct inj_rule **rule,

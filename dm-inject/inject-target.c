@@ -35,6 +35,7 @@ struct inject_c {
 	struct inj_engine eng;
 
 	struct inj_ruleset __rcu *rules;
+	u32 ev_mask;			/* the rule set's, read in map() without RCU */
 	struct mutex rules_lock;	/* serialises rule set replacement */
 	u32 next_id;
 
@@ -86,6 +87,7 @@ static void inject_replace_rules(struct inject_c *ic, struct inj_ruleset *rs)
 	struct inj_ruleset *old = inject_rules(ic);
 
 	rcu_assign_pointer(ic->rules, rs);
+	WRITE_ONCE(ic->ev_mask, rs->ev_mask);
 	synchronize_rcu();
 	inj_ruleset_free(old);
 }
@@ -355,6 +357,7 @@ static int inject_ctr_rules(struct dm_target *ti, struct inject_c *ic, struct dm
 		goto out;
 	}
 	RCU_INIT_POINTER(ic->rules, rs);
+	ic->ev_mask = rs->ev_mask;
 	nr = 0;
 out:
 	while (nr)
@@ -490,14 +493,10 @@ static inline u8 inject_event(struct bio *bio)
 	}
 }
 
-static void inject_classify(struct dm_target *ti, struct bio *bio, struct inj_req *req)
+static inline u8 inject_req_flags(blk_opf_t opf)
 {
-	blk_opf_t opf = bio->bi_opf;
-
-	req->flags = (opf & REQ_META ? INJ_F_META : 0) | (opf & REQ_FUA ? INJ_F_FUA : 0) |
-		     (opf & REQ_PREFLUSH ? INJ_F_PREFLUSH : 0) | (opf & REQ_SYNC ? INJ_F_SYNC : 0);
-	req->nr_sectors = bio_sectors(bio);
-	req->sector = req->nr_sectors ? dm_target_offset(ti, bio->bi_iter.bi_sector) : 0;
+	return (opf & REQ_META ? INJ_F_META : 0) | (opf & REQ_FUA ? INJ_F_FUA : 0) |
+	       (opf & REQ_PREFLUSH ? INJ_F_PREFLUSH : 0) | (opf & REQ_SYNC ? INJ_F_SYNC : 0);
 }
 
 /* Where in the request a corrupt rule strikes; drawn now so it is reproducible. */
@@ -629,15 +628,23 @@ static int inject_map(struct dm_target *ti, struct bio *bio)
 	pb->action = PB_NONE;
 	pb->ic = ic;
 	req.ev = inject_event(bio);
+	/*
+	 * The common case, no rule for this event, costs one test and no RCU;
+	 * a request racing a rule change may see either set, as it may with
+	 * RCU.
+	 */
+	if (likely(req.ev == INJ_EV_NR || !(READ_ONCE(ic->ev_mask) & INJ_EV_BIT(req.ev))))
+		goto remap;
+	req.nr_sectors = bio_sectors(bio);
+	req.sector = req.nr_sectors ? dm_target_offset(ti, bio->bi_iter.bi_sector) : 0;
 
 	rcu_read_lock();
 	rs = rcu_dereference(ic->rules);
-	/* The common case, no rule for this event, costs one test. */
-	if (likely(req.ev == INJ_EV_NR || !(rs->ev_mask & INJ_EV_BIT(req.ev)))) {
+	if (!inj_may_match(rs, &req)) {
 		rcu_read_unlock();
 		goto remap;
 	}
-	inject_classify(ti, bio, &req);
+	req.flags = inject_req_flags(bio->bi_opf);
 	r = inj_evaluate(rs, &ic->eng, &req, ti->len);
 	if (r)
 		rule = *r;	/* a message may free the rule once we unlock */
