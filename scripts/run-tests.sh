@@ -7,8 +7,12 @@
 # "N passed, N failed". Exit code 0 only when nothing failed.
 #
 # Usage: scripts/run-tests.sh [--only "CASES"] [--kernel cloud|debug|rt]
-#   --only   VM cases or groups (e.g. "inject/003 verify"); skips lint and
-#            unit tests, so one case can be iterated on quickly.
+#                             [--torture SEED OPS] [--fuzz COUNT]
+#   --only     VM cases or groups (e.g. "inject/003 verify"); skips lint and
+#              unit tests, so one case can be iterated on quickly.
+#   --torture  the long torture run (make torture): only the torture cases,
+#              OPS requests each (default 1000000), SEED "" for a random one.
+#   --fuzz     the full fuzz run: only the fuzz cases, COUNT inputs per target.
 # Environment: DMTK_OUT, DMTK_MODULES, DMTK_KVM (see scripts/vm.sh).
 set -u
 
@@ -17,11 +21,19 @@ out=${DMTK_OUT:-$top/out}
 export DMTK_OUT=$out
 only=
 kernel=cloud
+vm_env=
+vm_timeout=1500
 while [ $# -gt 0 ]; do
 	case $1 in
 	--only) only=$2; shift 2 ;;
 	--kernel) kernel=$2; shift 2 ;;
-	-h|--help) sed -n '3,14s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	--torture)
+		only=torture
+		vm_env="DMTK_TORTURE_SEED=${2:-random} DMTK_TORTURE_OPS=${3:-1000000} CASE_TIMEOUT=7200"
+		vm_timeout=36000
+		shift 3 ;;
+	--fuzz) only=fuzz; vm_env="DMTK_FUZZ_COUNT=$2 CASE_TIMEOUT=3600"; vm_timeout=14400; shift 2 ;;
+	-h|--help) sed -n '3,18s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "run-tests.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -101,8 +113,8 @@ if [ -z "$only" ]; then
 fi
 
 # The VM suite.
-"$top/scripts/vm.sh" --mode test --kernel "$kernel" --only "$only" --timeout 1500 \
-	> "$out/vm.log" 2>&1
+"$top/scripts/vm.sh" --mode test --kernel "$kernel" --only "$only" --timeout "$vm_timeout" \
+	--env "$vm_env" > "$out/vm.log" 2>&1
 vm_rc=$?
 cat "$out/vm.log"
 line=$(grep '^vm-totals ' "$out/vm.log" | tail -n 1)

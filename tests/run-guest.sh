@@ -120,6 +120,17 @@ for m in $DMTK_MODULES; do
 		failed_names="$failed_names unload/$m"
 	fi
 done
+# Debug kernel: a kmemleak scan; leaks with dm code in their backtrace fail.
+if [ -w /sys/kernel/debug/kmemleak ]; then
+	echo scan > /sys/kernel/debug/kmemleak
+	cat /sys/kernel/debug/kmemleak > /tmp/kmemleak
+	if grep -q 'dm_\|dmtk' /tmp/kmemleak; then
+		record FAIL "kmemleak" 0 "leaks from device-mapper code"
+		head -n 40 /tmp/kmemleak | sed 's/^/    ! /'
+		failed=$((failed + 1))
+		failed_names="$failed_names kmemleak"
+	fi
+fi
 splat=$(dmesg | grep -E "$SPLAT")
 if [ -n "$splat" ]; then
 	record FAIL "kernel-log" 0 "kernel log after the suite"
