@@ -674,6 +674,27 @@ static int replay_plan(struct log *lg, const struct replay_opts *o, u64 *start, 
 	return 0;
 }
 
+/* The target, opened for O_DIRECT; a block device must hold the recorded device. */
+static int open_target(const char *target, const struct log *lg, int *fd)
+{
+	struct stat st;
+	u64 tsize;
+
+	*fd = open_direct(target, O_RDWR);
+	if (*fd < 0) {
+		err("cannot open target %s: %s", target, strerror(errno));
+		return EXIT_RUNTIME;
+	}
+	if (!dev_size(*fd, &tsize) && tsize < lg->sb.dev_sectors << 9 &&
+	    !fstat(*fd, &st) && S_ISBLK(st.st_mode)) {
+		err("target %s has %" PRIu64 " sectors, the recorded device had %" PRIu64,
+		    target, tsize >> 9, lg->sb.dev_sectors);
+		close(*fd);
+		return EXIT_RUNTIME;
+	}
+	return 0;
+}
+
 static int cmd_replay(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -690,7 +711,7 @@ static int cmd_replay(int argc, char **argv)
 	};
 	struct replay_opts o = { .check_at = CHECK_FLUSH };
 	const char *logpath, *target, *check_at = NULL;
-	u64 start, stop = 0, writes = 0, bytes = 0, checks = 0, tsize;
+	u64 start, stop = 0, writes = 0, bytes = 0, checks = 0;
 	char mark[DMR_NAME_MAX + 1] = "", flags[64];
 	struct dmr_rec rec;
 	enum next_result res;
@@ -772,22 +793,9 @@ static int cmd_replay(int argc, char **argv)
 	if (r)
 		goto out_log;
 
-	fd = open_direct(target, O_RDWR);
-	if (fd < 0) {
-		err("cannot open target %s: %s", target, strerror(errno));
-		r = EXIT_RUNTIME;
+	r = open_target(target, &lg, &fd);
+	if (r)
 		goto out_log;
-	}
-	if (!dev_size(fd, &tsize) && tsize < lg.sb.dev_sectors << 9) {
-		struct stat st;
-
-		if (!fstat(fd, &st) && S_ISBLK(st.st_mode)) {
-			err("target %s has %" PRIu64 " sectors, the recorded device had %" PRIu64,
-			    target, tsize >> 9, lg.sb.dev_sectors);
-			r = EXIT_RUNTIME;
-			goto out_fd;
-		}
-	}
 
 	/* Second pass: apply, reading each entry's data again. */
 	lg.index = 0;
@@ -990,26 +998,6 @@ static int apply_range(struct log *lg, const struct entries *es, int fd, u64 fro
 static bool changes_data(const struct dmr_rec *rec)
 {
 	return rec->type == DMR_TYPE_IO && rec->nr_sectors;
-}
-
-static int open_target(const char *target, const struct log *lg, int *fd)
-{
-	struct stat st;
-	u64 tsize;
-
-	*fd = open_direct(target, O_RDWR);
-	if (*fd < 0) {
-		err("cannot open target %s: %s", target, strerror(errno));
-		return EXIT_RUNTIME;
-	}
-	if (!dev_size(*fd, &tsize) && tsize < lg->sb.dev_sectors << 9 &&
-	    !fstat(*fd, &st) && S_ISBLK(st.st_mode)) {
-		err("target %s has %" PRIu64 " sectors, the recorded device had %" PRIu64,
-		    target, tsize >> 9, lg->sb.dev_sectors);
-		close(*fd);
-		return EXIT_RUNTIME;
-	}
-	return 0;
 }
 
 /* "3,5-7" into a sorted set of entry flags over [0, nr). */
