@@ -617,13 +617,42 @@ static int inject_act(struct inject_c *ic, struct bio *bio, struct inject_pb *pb
 	return DM_MAPIO_REMAPPED;
 }
 
+/*
+ * A rule may act on @req: find it and act. Kept out of line so that map()'s
+ * common path carries none of its locals (the kernel zero-fills every stack
+ * variable on entry, and the rule copy is large).
+ */
+static noinline int inject_map_rules(struct dm_target *ti, struct bio *bio,
+				     struct inject_pb *pb, struct inj_req *req)
+{
+	struct inject_c *ic = ti->private;
+	struct inj_rule *r, rule;
+
+	req->flags = inject_req_flags(bio->bi_opf);
+	rcu_read_lock();
+	r = inj_evaluate(rcu_dereference(ic->rules), &ic->eng, req, ti->len);
+	if (r)
+		rule = *r;	/* a message may free the rule once we unlock */
+	rcu_read_unlock();
+	if (!r) {
+		inject_remap(ic, bio);
+		return DM_MAPIO_REMAPPED;
+	}
+
+	if (ic->opts.log)
+		DMINFO_LIMIT("%s: rule %u %s on %s sector %llu len %llu",
+			     dm_device_name(ic->md), rule.id, inj_type_name(rule.type),
+			     inj_event_name(req->ev), (unsigned long long)req->sector,
+			     (unsigned long long)req->nr_sectors);
+	return inject_act(ic, bio, pb, &rule);
+}
+
 static int inject_map(struct dm_target *ti, struct bio *bio)
 {
 	struct inject_c *ic = ti->private;
 	struct inject_pb *pb = dm_per_bio_data(bio, sizeof(*pb));
-	struct inj_ruleset *rs;
-	struct inj_rule *r, rule;
 	struct inj_req req;
+	bool may_match;
 
 	pb->action = PB_NONE;
 	pb->ic = ic;
@@ -639,26 +668,10 @@ static int inject_map(struct dm_target *ti, struct bio *bio)
 	req.sector = req.nr_sectors ? dm_target_offset(ti, bio->bi_iter.bi_sector) : 0;
 
 	rcu_read_lock();
-	rs = rcu_dereference(ic->rules);
-	if (!inj_may_match(rs, &req)) {
-		rcu_read_unlock();
-		goto remap;
-	}
-	req.flags = inject_req_flags(bio->bi_opf);
-	r = inj_evaluate(rs, &ic->eng, &req, ti->len);
-	if (r)
-		rule = *r;	/* a message may free the rule once we unlock */
+	may_match = inj_may_match(rcu_dereference(ic->rules), &req);
 	rcu_read_unlock();
-	if (!r)
-		goto remap;
-
-	if (ic->opts.log)
-		DMINFO_LIMIT("%s: rule %u %s on %s sector %llu len %llu",
-			     dm_device_name(ic->md), rule.id, inj_type_name(rule.type),
-			     inj_event_name(req.ev), (unsigned long long)req.sector,
-			     (unsigned long long)req.nr_sectors);
-	return inject_act(ic, bio, pb, &rule);
-
+	if (may_match)
+		return inject_map_rules(ti, bio, pb, &req);
 remap:
 	inject_remap(ic, bio);
 	return DM_MAPIO_REMAPPED;
