@@ -808,8 +808,7 @@ struct inj_ruleset *inj_ruleset_build(struct inj_rule **rules, u32 nr)
 		struct inj_evlist *l = &rs->ev[e];
 
 		l->rules = slot;
-		l->bounded = true;
-		l->lo = ~0ULL;
+		l->lo = U64_MAX;
 		l->hi = 0;
 		for (i = 0; i < nr; i++) {
 			struct inj_rule *r = rules[i];
@@ -818,8 +817,9 @@ struct inj_ruleset *inj_ruleset_build(struct inj_rule **rules, u32 nr)
 				continue;
 			l->rules[l->nr++] = r;
 			if (!r->has_range) {
-				l->bounded = false;
-			} else {
+				l->lo = 0;
+				l->hi = U64_MAX;
+			} else if (l->hi != U64_MAX) {
 				if (r->lo < l->lo)
 					l->lo = r->lo;
 				if (r->hi > l->hi)

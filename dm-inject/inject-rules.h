@@ -118,10 +118,13 @@ struct inj_opts {
 	bool log_set;
 };
 
-/* Rules of one event, in table order, with the sector span they can touch. */
+/*
+ * Rules of one event, in table order, with the sectors [lo, hi] they can act
+ * on: hi is U64_MAX when one of them has no sector range, and lo > hi when
+ * there is no rule.
+ */
 struct inj_evlist {
 	u32 nr;
-	bool bounded;		/* every rule has a sector range inside [lo, hi] */
 	u64 lo, hi;
 	struct inj_rule **rules;
 };
@@ -145,9 +148,16 @@ struct inj_ruleset {
 };
 
 /*
- * Whether any rule of @rs may act on @req: the event mask and the sector
- * span of the event's rules, checked before anything else is looked at.
+ * Whether @req touches the span [lo, hi] of an event's rules; a span with no
+ * upper bound takes every request, flushes included.
  */
+static inline bool inj_span_hit(u64 lo, u64 hi, const struct inj_req *req)
+{
+	return hi == U64_MAX || (req->nr_sectors && req->sector <= hi &&
+				 req->sector + req->nr_sectors - 1 >= lo);
+}
+
+/* Whether any rule of @rs may act on @req, checked before anything else. */
 static inline bool inj_may_match(const struct inj_ruleset *rs, const struct inj_req *req)
 {
 	const struct inj_evlist *l;
@@ -155,8 +165,7 @@ static inline bool inj_may_match(const struct inj_ruleset *rs, const struct inj_
 	if (req->ev >= INJ_EV_NR || !(rs->ev_mask & INJ_EV_BIT(req->ev)))
 		return false;
 	l = &rs->ev[req->ev];
-	return !l->bounded || (req->nr_sectors && req->sector <= l->hi &&
-			       req->sector + req->nr_sectors - 1 >= l->lo);
+	return inj_span_hit(l->lo, l->hi, req);
 }
 
 struct inj_engine {

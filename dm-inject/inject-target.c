@@ -25,6 +25,12 @@
 /* Order-2 bounce blocks: a corrupted span of at most 4096 bytes rounded out to blocks. */
 #define INJECT_BOUNCE_ORDER	2
 #define INJECT_BOUNCE_MIN	2
+#define INJECT_CORRUPT_MIN	16
+
+/* The sectors an event's rules can act on, as struct inj_evlist has them. */
+struct inject_span {
+	u64 lo, hi;
+};
 
 struct inject_c {
 	struct dm_target *ti;
@@ -35,7 +41,9 @@ struct inject_c {
 	struct inj_engine eng;
 
 	struct inj_ruleset __rcu *rules;
-	u32 ev_mask;			/* the rule set's, read in map() without RCU */
+	/* the rule set's event mask and spans, read in map() without RCU */
+	u32 ev_mask;
+	struct inject_span span[INJ_EV_NR];
 	struct mutex rules_lock;	/* serialises rule set replacement */
 	u32 next_id;
 
@@ -43,8 +51,8 @@ struct inject_c {
 	struct bio_list complete;	/* failed requests to end from the worker */
 	struct bio_list corrupt;	/* writes to damage through a bounce */
 	struct bio_list release;	/* held requests to pass on */
-	struct list_head delayed;
-	struct list_head held;
+	struct bio_list delayed;
+	struct bio_list held;		/* in the order they were held */
 	unsigned int nr_held;
 	bool suspending;		/* presuspend: nothing more is held */
 
@@ -54,27 +62,72 @@ struct inject_c {
 	struct work_struct event_work;	/* dm_table_event() may sleep */
 	struct bio_set bs;
 	mempool_t *bounce_pool;
+	mempool_t *corrupt_pool;
 };
 
-enum inject_pb_action {
-	PB_NONE,
-	PB_STATUS,		/* report pb->status once the device is done */
-	PB_CORRUPT_READ,	/* damage the data read */
-};
-
-struct inject_pb {
+/* Where a corrupt rule strikes, drawn in map() so that it is reproducible. */
+struct inject_corrupt {
 	struct inject_c *ic;
-	struct list_head list;		/* delayed or held */
 	struct bvec_iter iter;		/* the data as mapped, for read damage */
-	ktime_t expires;
-	blk_status_t status;
-	u8 action;
-	u8 corrupt_mode;
-	u32 corrupt_off;		/* bytes into the request */
-	u32 corrupt_len;
-	u64 corrupt_seed;
-	char tag[INJ_TAG_MAX];
+	u32 off;			/* bytes into the request */
+	u32 len;
+	u64 seed;
+	u8 mode;
 };
+
+/*
+ * Per-bio data, touched only by requests a rule acts on: a request no rule
+ * takes costs map() a test or two and nothing at completion, because the
+ * target has no end_io; an action that needs the completion hooks its own
+ * bi_end_io in front of dm's instead. Kept small, as the kernel zero-fills
+ * every bio allocation, per-bio data included: what a rarely used action
+ * needs beyond this lives in an allocation of its own.
+ */
+struct inject_pb {
+	bio_end_io_t *end_io;			/* dm's, while ours is hooked */
+	blk_status_t status;			/* inject_status_endio() */
+	union {
+		ktime_t expires;		/* delayed */
+		char *tag;			/* held */
+		struct inject_corrupt *corrupt;	/* inject_corrupt_endio() */
+	};
+};
+
+static inline struct inject_pb *inject_pb(struct bio *bio)
+{
+	return dm_per_bio_data(bio, sizeof(struct inject_pb));
+}
+
+/* Run @end_io when the device completes @bio, then dm's own completion. */
+static void inject_hook(struct bio *bio, bio_end_io_t *end_io)
+{
+	inject_pb(bio)->end_io = bio->bi_end_io;
+	bio->bi_end_io = end_io;
+}
+
+static void inject_unhook_endio(struct bio *bio)
+{
+	bio->bi_end_io = inject_pb(bio)->end_io;
+	bio_endio(bio);
+}
+
+/*
+ * Copy what map() checks first out of @rs. map() reads these without RCU, so
+ * a request racing the change may see a mix of the two sets' fields; every
+ * mix still lets through any rule both sets have (each set's span covers
+ * it), and a request racing a change may miss a rule being added or see
+ * one being removed, as it may under RCU.
+ */
+static void inject_publish_filter(struct inject_c *ic, const struct inj_ruleset *rs)
+{
+	unsigned int e;
+
+	for (e = 0; e < INJ_EV_NR; e++) {
+		WRITE_ONCE(ic->span[e].lo, rs->ev[e].lo);
+		WRITE_ONCE(ic->span[e].hi, rs->ev[e].hi);
+	}
+	WRITE_ONCE(ic->ev_mask, rs->ev_mask);
+}
 
 static struct inj_ruleset *inject_rules(struct inject_c *ic)
 {
@@ -87,7 +140,7 @@ static void inject_replace_rules(struct inject_c *ic, struct inj_ruleset *rs)
 	struct inj_ruleset *old = inject_rules(ic);
 
 	rcu_assign_pointer(ic->rules, rs);
-	WRITE_ONCE(ic->ev_mask, rs->ev_mask);
+	inject_publish_filter(ic, rs);
 	synchronize_rcu();
 	inj_ruleset_free(old);
 }
@@ -124,22 +177,22 @@ static void inject_damage(u8 *p, u32 len, u8 mode, struct dmtk_prng *prng)
 	}
 }
 
-/* Damage [off, off + len) of the data described by @start. */
-static void inject_damage_bio(struct bio *bio, struct bvec_iter start, struct inject_pb *pb)
+/* Damage [off, off + len) of the data read, as it was mapped. */
+static void inject_damage_bio(struct bio *bio, const struct inject_corrupt *c)
 {
-	u32 off = pb->corrupt_off, end = pb->corrupt_off + pb->corrupt_len, pos = 0;
+	u32 off = c->off, end = c->off + c->len, pos = 0;
 	struct dmtk_prng prng;
 	struct bvec_iter iter;
 	struct bio_vec bv;
 
-	dmtk_prng_seed(&prng, pb->corrupt_seed);
-	__bio_for_each_segment(bv, bio, iter, start) {
+	dmtk_prng_seed(&prng, c->seed);
+	__bio_for_each_segment(bv, bio, iter, c->iter) {
 		u32 a = max(off, pos), b = min(end, pos + bv.bv_len);
 
 		if (a < b) {
 			u8 *p = bvec_kmap_local(&bv);
 
-			inject_damage(p + (a - pos), b - a, pb->corrupt_mode, &prng);
+			inject_damage(p + (a - pos), b - a, c->mode, &prng);
 			kunmap_local(p);
 		}
 		pos += bv.bv_len;
@@ -148,14 +201,32 @@ static void inject_damage_bio(struct bio *bio, struct bvec_iter start, struct in
 	}
 }
 
+/* A request failed after the device did it, or torn. */
+static void inject_status_endio(struct bio *bio)
+{
+	if (!bio->bi_status)
+		bio->bi_status = inject_pb(bio)->status;
+	inject_unhook_endio(bio);
+}
+
+static void inject_corrupt_endio(struct bio *bio)
+{
+	struct inject_corrupt *c = inject_pb(bio)->corrupt;
+
+	if (!bio->bi_status && bio_data_dir(bio) == READ)
+		inject_damage_bio(bio, c);
+	mempool_free(c, c->ic->corrupt_pool);
+	inject_unhook_endio(bio);
+}
+
 static void inject_bounce_endio(struct bio *bounce)
 {
+	struct inject_c *ic = container_of(bounce->bi_pool, struct inject_c, bs);
 	struct bio *parent = bounce->bi_private;
-	struct inject_pb *pb = dm_per_bio_data(parent, sizeof(struct inject_pb));
 
 	if (bounce->bi_status && !parent->bi_status)
 		parent->bi_status = bounce->bi_status;
-	mempool_free(bounce->bi_io_vec[0].bv_page, pb->ic->bounce_pool);
+	mempool_free(bounce->bi_io_vec[0].bv_page, ic->bounce_pool);
 	bio_put(bounce);
 	bio_endio(parent);
 }
@@ -167,19 +238,20 @@ static void inject_bounce_endio(struct bio *bounce)
  */
 static void inject_corrupt_write(struct inject_c *ic, struct bio *bio)
 {
-	struct inject_pb *pb = dm_per_bio_data(bio, sizeof(*pb));
+	struct inject_corrupt *c = inject_pb(bio)->corrupt;
 	unsigned int lbs = bdev_logical_block_size(bio->bi_bdev);
 	u32 first, last, done = 0;
 	struct bvec_iter iter, it;
 	struct bio *head, *bounce;
+	struct dmtk_prng prng;
 	struct page *page;
 	struct bio_vec bv;
 	u8 *buf;
 
 	if (ic->opts.align > lbs)
 		lbs = ic->opts.align;
-	first = round_down(pb->corrupt_off, lbs);
-	last = min(round_up(pb->corrupt_off + pb->corrupt_len, lbs), bio->bi_iter.bi_size);
+	first = round_down(c->off, lbs);
+	last = min(round_up(c->off + c->len, lbs), bio->bi_iter.bi_size);
 
 	if (first) {
 		head = bio_split(bio, first >> SECTOR_SHIFT, GFP_NOIO, &ic->bs);
@@ -195,14 +267,8 @@ static void inject_corrupt_write(struct inject_c *ic, struct bio *bio)
 		memcpy_from_bvec(buf + done, &bv);
 		done += bv.bv_len;
 	}
-	pb->corrupt_off -= first;
-	pb->corrupt_len = min(pb->corrupt_len, done - pb->corrupt_off);
-	{
-		struct dmtk_prng prng;
-
-		dmtk_prng_seed(&prng, pb->corrupt_seed);
-		inject_damage(buf + pb->corrupt_off, pb->corrupt_len, pb->corrupt_mode, &prng);
-	}
+	dmtk_prng_seed(&prng, c->seed);
+	inject_damage(buf + c->off - first, min(c->len, done - (c->off - first)), c->mode, &prng);
 
 	bounce = bio_alloc_bioset(bio->bi_bdev, 1, bio->bi_opf, GFP_NOIO, &ic->bs);
 	bounce->bi_iter.bi_sector = bio->bi_iter.bi_sector;
@@ -238,34 +304,36 @@ static void inject_arm_timer(struct inject_c *ic, ktime_t expires)
 static void inject_work(struct work_struct *work)
 {
 	struct inject_c *ic = container_of(work, struct inject_c, work);
-	struct bio_list complete, corrupt, submit = BIO_EMPTY_LIST;
-	struct inject_pb *pb, *tmp;
+	struct bio_list complete, corrupt, delayed, submit;
 	ktime_t now = ktime_get(), next = 0;
 	struct bio *bio;
 
 	spin_lock_irq(&ic->lock);
 	complete = ic->complete;
 	corrupt = ic->corrupt;
+	submit = ic->release;
+	delayed = ic->delayed;
 	bio_list_init(&ic->complete);
 	bio_list_init(&ic->corrupt);
-	bio_list_merge(&submit, &ic->release);
 	bio_list_init(&ic->release);
-	list_for_each_entry_safe(pb, tmp, &ic->delayed, list) {
-		if (ktime_after(pb->expires, now)) {
-			if (!next || ktime_before(pb->expires, next))
-				next = pb->expires;
-			continue;
+	bio_list_init(&ic->delayed);
+	while ((bio = bio_list_pop(&delayed))) {
+		ktime_t expires = inject_pb(bio)->expires;
+
+		if (ktime_after(expires, now)) {
+			if (!next || ktime_before(expires, next))
+				next = expires;
+			bio_list_add(&ic->delayed, bio);
+		} else {
+			bio_list_add(&submit, bio);
 		}
-		list_del(&pb->list);
-		bio_list_add(&submit, dm_bio_from_per_bio_data(pb, sizeof(*pb)));
 	}
 	if (next)
 		inject_arm_timer(ic, next);
 	spin_unlock_irq(&ic->lock);
 
 	while ((bio = bio_list_pop(&complete))) {
-		pb = dm_per_bio_data(bio, sizeof(*pb));
-		bio->bi_status = pb->status;
+		bio->bi_status = inject_pb(bio)->status;
 		bio_endio(bio);
 	}
 	while ((bio = bio_list_pop(&corrupt)))
@@ -288,6 +356,7 @@ static void inject_dtr(struct dm_target *ti)
 	cancel_work_sync(&ic->event_work);
 	if (ic->wq)
 		destroy_workqueue(ic->wq);
+	mempool_destroy(ic->corrupt_pool);
 	mempool_destroy(ic->bounce_pool);
 	bioset_exit(&ic->bs);
 	inj_ruleset_free_all(rcu_dereference_raw(ic->rules));
@@ -357,7 +426,7 @@ static int inject_ctr_rules(struct dm_target *ti, struct inject_c *ic, struct dm
 		goto out;
 	}
 	RCU_INIT_POINTER(ic->rules, rs);
-	ic->ev_mask = rs->ev_mask;
+	inject_publish_filter(ic, rs);
 	nr = 0;
 out:
 	while (nr)
@@ -416,8 +485,8 @@ static int inject_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	bio_list_init(&ic->complete);
 	bio_list_init(&ic->corrupt);
 	bio_list_init(&ic->release);
-	INIT_LIST_HEAD(&ic->delayed);
-	INIT_LIST_HEAD(&ic->held);
+	bio_list_init(&ic->delayed);
+	bio_list_init(&ic->held);
 	INIT_WORK(&ic->work, inject_work);
 	INIT_WORK(&ic->event_work, inject_event_work);
 	hrtimer_init(&ic->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
@@ -452,8 +521,10 @@ static int inject_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		goto bad;
 	}
 	ic->bounce_pool = mempool_create_page_pool(INJECT_BOUNCE_MIN, INJECT_BOUNCE_ORDER);
-	if (!ic->bounce_pool) {
-		ti->error = "Cannot allocate bounce pool";
+	ic->corrupt_pool = mempool_create_kmalloc_pool(INJECT_CORRUPT_MIN,
+						       sizeof(struct inject_corrupt));
+	if (!ic->bounce_pool || !ic->corrupt_pool) {
+		ti->error = "Cannot allocate bounce pools";
 		r = -ENOMEM;
 		goto bad;
 	}
@@ -499,28 +570,41 @@ static inline u8 inject_req_flags(blk_opf_t opf)
 	       (opf & REQ_PREFLUSH ? INJ_F_PREFLUSH : 0) | (opf & REQ_SYNC ? INJ_F_SYNC : 0);
 }
 
-/* Where in the request a corrupt rule strikes; drawn now so it is reproducible. */
-static void inject_corrupt_setup(struct inject_c *ic, struct inject_pb *pb,
-				 const struct inj_rule *r, u32 size)
+/*
+ * Where in the request of @size bytes a corrupt rule strikes, drawn now so
+ * that it is reproducible. The pool's elements all come back at end_io, so
+ * waiting for one always ends.
+ */
+static void inject_corrupt_setup(struct inject_c *ic, struct bio *bio,
+				 const struct inj_rule *r)
 {
+	struct inject_corrupt *c = mempool_alloc(ic->corrupt_pool, GFP_NOIO);
+	struct inject_pb *pb = inject_pb(bio);
+	u32 size = bio->bi_iter.bi_size;
 	u32 len = min(r->corrupt_bytes, size);
 
 	if (r->corrupt_offset >= 0) {
-		pb->corrupt_off = r->corrupt_offset;
-		len = min(len, size - pb->corrupt_off);
+		c->off = r->corrupt_offset;
+		len = min(len, size - c->off);
 	} else {
-		pb->corrupt_off = inj_engine_below(&ic->eng, size - len + 1);
+		c->off = inj_engine_below(&ic->eng, size - len + 1);
 	}
-	pb->corrupt_len = len;
-	pb->corrupt_mode = r->corrupt_mode;
-	pb->corrupt_seed = inj_engine_next(&ic->eng);
+	c->len = len;
+	c->mode = r->corrupt_mode;
+	c->seed = inj_engine_next(&ic->eng);
+	c->iter = bio->bi_iter;
+	c->ic = ic;
+	pb->corrupt = c;
+	inject_hook(bio, inject_corrupt_endio);
 }
 
-/* Hold @bio on @list unless the device is suspending; false if not held. */
-static bool inject_hold(struct inject_c *ic, struct inject_pb *pb, const struct inj_rule *r)
+/* Hold @bio unless the device is suspending; false if not held. */
+static bool inject_hold(struct inject_c *ic, struct bio *bio, const struct inj_rule *r)
 {
+	struct inject_pb *pb = inject_pb(bio);
 	unsigned long flags;
 	ktime_t expires = 0;
+	char *tag = NULL;
 
 	if (r->type == INJ_DELAY) {
 		u32 us = r->delay_us;
@@ -528,20 +612,28 @@ static bool inject_hold(struct inject_c *ic, struct inject_pb *pb, const struct 
 		if (r->jitter_us)
 			us += inj_engine_below(&ic->eng, 2 * r->jitter_us + 1) - r->jitter_us;
 		expires = ktime_add_us(ktime_get(), us);
+	} else {
+		tag = kstrdup(r->tag, GFP_NOIO);
+		if (!tag) {
+			DMERR_LIMIT("%s: out of memory: request not held at %s",
+				    dm_device_name(ic->md), r->tag);
+			return false;
+		}
 	}
 
 	spin_lock_irqsave(&ic->lock, flags);
 	if (ic->suspending) {
 		spin_unlock_irqrestore(&ic->lock, flags);
+		kfree(tag);
 		return false;
 	}
 	if (r->type == INJ_DELAY) {
 		pb->expires = expires;
-		list_add_tail(&pb->list, &ic->delayed);
+		bio_list_add(&ic->delayed, bio);
 		inject_arm_timer(ic, expires);
 	} else {
-		strscpy(pb->tag, r->tag, sizeof(pb->tag));
-		list_add_tail(&pb->list, &ic->held);
+		pb->tag = tag;
+		bio_list_add(&ic->held, bio);
 		ic->nr_held++;
 	}
 	spin_unlock_irqrestore(&ic->lock, flags);
@@ -561,16 +653,16 @@ static void inject_queue(struct inject_c *ic, struct bio_list *list, struct bio 
 	queue_work(ic->wq, &ic->work);
 }
 
-static int inject_act(struct inject_c *ic, struct bio *bio, struct inject_pb *pb,
-		      const struct inj_rule *r)
+static int inject_act(struct inject_c *ic, struct bio *bio, const struct inj_rule *r)
 {
+	struct inject_pb *pb = inject_pb(bio);
 	unsigned int lbs, keep;
 
 	switch (r->type) {
 	case INJ_ERROR:
 		pb->status = errno_to_blk_status(-r->err);
 		if (r->when == INJ_WHEN_AFTER) {
-			pb->action = PB_STATUS;
+			inject_hook(bio, inject_status_endio);
 			break;
 		}
 		if (r->when == INJ_WHEN_IMMEDIATELY) {
@@ -583,18 +675,16 @@ static int inject_act(struct inject_c *ic, struct bio *bio, struct inject_pb *pb
 	case INJ_DELAY:
 	case INJ_BREAK:
 		inject_remap(ic, bio);
-		if (inject_hold(ic, pb, r))
+		if (inject_hold(ic, bio, r))
 			return DM_MAPIO_SUBMITTED;
 		return DM_MAPIO_REMAPPED;
 	case INJ_CORRUPT:
-		inject_corrupt_setup(ic, pb, r, bio->bi_iter.bi_size);
 		inject_remap(ic, bio);
+		inject_corrupt_setup(ic, bio, r);
 		if (bio_data_dir(bio) == WRITE) {
 			inject_queue(ic, &ic->corrupt, bio);
 			return DM_MAPIO_SUBMITTED;
 		}
-		pb->iter = bio->bi_iter;
-		pb->action = PB_CORRUPT_READ;
 		return DM_MAPIO_REMAPPED;
 	case INJ_DROP:
 		bio_endio(bio);
@@ -606,7 +696,7 @@ static int inject_act(struct inject_c *ic, struct bio *bio, struct inject_pb *pb
 		if (keep < bio_sectors(bio))
 			bio_trim(bio, 0, keep);
 		pb->status = r->silent ? BLK_STS_OK : errno_to_blk_status(-r->err);
-		pb->action = PB_STATUS;
+		inject_hook(bio, inject_status_endio);
 		break;
 	case INJ_MISDIRECT:
 		inject_remap(ic, bio);
@@ -623,7 +713,7 @@ static int inject_act(struct inject_c *ic, struct bio *bio, struct inject_pb *pb
  * variable on entry, and the rule copy is large).
  */
 static noinline int inject_map_rules(struct dm_target *ti, struct bio *bio,
-				     struct inject_pb *pb, struct inj_req *req)
+				     struct inj_req *req)
 {
 	struct inject_c *ic = ti->private;
 	struct inj_rule *r, rule;
@@ -644,50 +734,28 @@ static noinline int inject_map_rules(struct dm_target *ti, struct bio *bio,
 			     dm_device_name(ic->md), rule.id, inj_type_name(rule.type),
 			     inj_event_name(req->ev), (unsigned long long)req->sector,
 			     (unsigned long long)req->nr_sectors);
-	return inject_act(ic, bio, pb, &rule);
+	return inject_act(ic, bio, &rule);
 }
 
 static int inject_map(struct dm_target *ti, struct bio *bio)
 {
 	struct inject_c *ic = ti->private;
-	struct inject_pb *pb = dm_per_bio_data(bio, sizeof(*pb));
 	struct inj_req req;
-	bool may_match;
 
-	pb->action = PB_NONE;
-	pb->ic = ic;
 	req.ev = inject_event(bio);
 	/*
-	 * The common case, no rule for this event, costs one test and no RCU;
-	 * a request racing a rule change may see either set, as it may with
-	 * RCU.
+	 * The common cases, no rule for this event or none for these sectors,
+	 * cost a test or two and no RCU (see inject_publish_filter()).
 	 */
 	if (likely(req.ev == INJ_EV_NR || !(READ_ONCE(ic->ev_mask) & INJ_EV_BIT(req.ev))))
 		goto remap;
 	req.nr_sectors = bio_sectors(bio);
 	req.sector = req.nr_sectors ? dm_target_offset(ti, bio->bi_iter.bi_sector) : 0;
-
-	rcu_read_lock();
-	may_match = inj_may_match(rcu_dereference(ic->rules), &req);
-	rcu_read_unlock();
-	if (may_match)
-		return inject_map_rules(ti, bio, pb, &req);
+	if (inj_span_hit(READ_ONCE(ic->span[req.ev].lo), READ_ONCE(ic->span[req.ev].hi), &req))
+		return inject_map_rules(ti, bio, &req);
 remap:
 	inject_remap(ic, bio);
 	return DM_MAPIO_REMAPPED;
-}
-
-static int inject_end_io(struct dm_target *ti, struct bio *bio, blk_status_t *error)
-{
-	struct inject_pb *pb = dm_per_bio_data(bio, sizeof(*pb));
-
-	if (*error)
-		return DM_ENDIO_DONE;
-	if (pb->action == PB_STATUS)
-		*error = pb->status;
-	else if (pb->action == PB_CORRUPT_READ)
-		inject_damage_bio(bio, pb->iter, pb);
-	return DM_ENDIO_DONE;
 }
 
 /* Pass on every held and delayed request: suspend must never wait on a rule. */
@@ -695,19 +763,17 @@ static void inject_presuspend(struct dm_target *ti)
 {
 	struct inject_c *ic = ti->private;
 	struct bio_list release = BIO_EMPTY_LIST;
-	struct inject_pb *pb, *tmp;
+	struct bio *bio;
 
 	spin_lock_irq(&ic->lock);
 	ic->suspending = true;
-	list_for_each_entry_safe(pb, tmp, &ic->held, list) {
-		list_del(&pb->list);
-		bio_list_add(&release, dm_bio_from_per_bio_data(pb, sizeof(*pb)));
+	while ((bio = bio_list_pop(&ic->held))) {
+		kfree(inject_pb(bio)->tag);
+		bio_list_add(&release, bio);
 	}
 	ic->nr_held = 0;
-	list_for_each_entry_safe(pb, tmp, &ic->delayed, list) {
-		list_del(&pb->list);
-		bio_list_add(&release, dm_bio_from_per_bio_data(pb, sizeof(*pb)));
-	}
+	bio_list_merge(&release, &ic->delayed);
+	bio_list_init(&ic->delayed);
 	spin_unlock_irq(&ic->lock);
 
 	hrtimer_cancel(&ic->timer);
@@ -728,8 +794,8 @@ static void inject_status(struct dm_target *ti, status_type_t type,
 {
 	struct inject_c *ic = ti->private;
 	struct inj_ruleset *rs;
-	struct inject_pb *pb;
 	unsigned int sz = 0;
+	struct bio *bio;
 	u32 i;
 
 	switch (type) {
@@ -741,8 +807,8 @@ static void inject_status(struct dm_target *ti, status_type_t type,
 		for (i = 0; i < rs->nr; i++)
 			DMEMIT(" %u:%lld", rs->rules[i]->id,
 			       (long long)inj_ctr_read(&rs->rules[i]->hits));
-		list_for_each_entry(pb, &ic->held, list)
-			DMEMIT(" %s", pb->tag);
+		bio_list_for_each(bio, &ic->held)
+			DMEMIT(" %s", inject_pb(bio)->tag);
 		spin_unlock_irq(&ic->lock);
 		rcu_read_unlock();
 		break;
@@ -863,15 +929,22 @@ static bool drop_break(struct inj_rule *r, const void *arg)
 /* Release held requests with @tag (NULL: all); returns how many. */
 static unsigned int inject_release(struct inject_c *ic, const char *tag)
 {
-	struct inject_pb *pb, *tmp;
+	struct bio_list held;
 	unsigned int n = 0;
+	struct bio *bio;
 
 	spin_lock_irq(&ic->lock);
-	list_for_each_entry_safe(pb, tmp, &ic->held, list) {
-		if (tag && strcmp(pb->tag, tag))
+	held = ic->held;
+	bio_list_init(&ic->held);
+	while ((bio = bio_list_pop(&held))) {
+		struct inject_pb *pb = inject_pb(bio);
+
+		if (tag && strcmp(pb->tag, tag)) {
+			bio_list_add(&ic->held, bio);
 			continue;
-		list_del(&pb->list);
-		bio_list_add(&ic->release, dm_bio_from_per_bio_data(pb, sizeof(*pb)));
+		}
+		kfree(pb->tag);
+		bio_list_add(&ic->release, bio);
 		ic->nr_held--;
 		n++;
 	}
@@ -1000,7 +1073,6 @@ static struct target_type inject_target = {
 	.ctr		 = inject_ctr,
 	.dtr		 = inject_dtr,
 	.map		 = inject_map,
-	.end_io		 = inject_end_io,
 	.presuspend	 = inject_presuspend,
 	.presuspend_undo = inject_resume,
 	.resume		 = inject_resume,

@@ -36,6 +36,7 @@ typedef __UINT64_TYPE__ u64;
 typedef __INT32_TYPE__ s32;
 typedef __INT64_TYPE__ s64;
 typedef u64 sector_t;
+#define U64_MAX UINT64_MAX
 
 #define cpu_to_le16(x) htole16(x)
 #define cpu_to_le32(x) htole32(x)

@@ -309,7 +309,6 @@ UNIT_CASE(unmatched_event_costs_one_check)
 	CHECK_EQ(rs->ev_mask, INJ_EV_BIT(INJ_EV_READ));
 	CHECK_EQ(rs->ev[INJ_EV_READ].nr, 2);
 	CHECK_EQ(rs->ev[INJ_EV_WRITE].nr, 0);
-	CHECK(rs->ev[INJ_EV_READ].bounded);
 	CHECK_EQ(rs->ev[INJ_EV_READ].lo, 100);
 	CHECK_EQ(rs->ev[INJ_EV_READ].hi, 500);
 	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_WRITE, 100, 8, 0)), 0);
@@ -321,6 +320,27 @@ UNIT_CASE(unmatched_event_costs_one_check)
 	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_READ, 200, 8, 0)), 0);
 	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_READ, 496, 8, 0)), 2);
 	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_READ, 500, 1, 0)), 2);
+	inj_ruleset_free_all(rs);
+}
+
+/* One rule without a range opens its event's span to every request. */
+UNIT_CASE(span_of_an_unranged_rule_is_everything)
+{
+	static const char * const words[] = {
+		"error:event=write,sector=100", "delay:event=write,us=1",
+	};
+	struct inj_ruleset *rs = set_of(words, 2);
+	struct inj_req flush = req(INJ_EV_WRITE, 0, 0, 0);
+
+	CHECK(rs);
+	if (!rs)
+		return;
+	CHECK_EQ(rs->ev[INJ_EV_WRITE].lo, 0);
+	CHECK(rs->ev[INJ_EV_WRITE].hi == U64_MAX);
+	CHECK(rs->ev[INJ_EV_READ].lo > rs->ev[INJ_EV_READ].hi);
+	CHECK(inj_may_match(rs, &flush));
+	flush.ev = INJ_EV_READ;
+	CHECK(!inj_may_match(rs, &flush));
 	inj_ruleset_free_all(rs);
 }
 
@@ -557,6 +577,7 @@ int main(void)
 	UNIT_RUN("inject-rules", options_parse_and_reject);
 	UNIT_RUN("inject-rules", events_and_flags_select_requests);
 	UNIT_RUN("inject-rules", unmatched_event_costs_one_check);
+	UNIT_RUN("inject-rules", span_of_an_unranged_rule_is_everything);
 	UNIT_RUN("inject-rules", sector_conditions_never_match_flushes);
 	UNIT_RUN("inject-rules", once_nth_every_count_matches);
 	UNIT_RUN("inject-rules", counting_only_sees_requests_that_match);
