@@ -453,6 +453,7 @@ static int cmd_info(int argc, char **argv)
 			info++;
 			continue;
 		}
+		comps += !!(rec.flags & DMR_F_COMPLETED);
 		flushes += !!(rec.flags & DMR_F_FLUSH);
 		fua += !!(rec.flags & DMR_F_FUA);
 		if (rec.flags & DMR_F_DISCARD)
@@ -867,15 +868,83 @@ out_log:
 	return r;
 }
 
+/* Completions as the log has them: records, and entries that are their own. */
+struct completions {
+	struct dmr_crec *recs;		/* records of completion entries, in order */
+	u64 nr_recs;
+	struct dmr_crec *own;		/* entries that are their own record */
+	u64 *own_seq;			/* their sequence numbers */
+	u64 nr_own;
+};
+
+static int grow(void **p, u64 *cap, u64 nr, size_t size)
+{
+	void *q;
+
+	if (nr < *cap)
+		return 0;
+	*cap = *cap ? *cap * 2 : 256;
+	q = realloc(*p, *cap * size);
+	if (!q)
+		return -1;
+	*p = q;
+	return 0;
+}
+
+static int load_completions(struct log *lg, struct completions *cs, enum next_result *res)
+{
+	u64 cap_recs = 0, cap_own = 0, cap_seq = 0;
+	struct dmr_comp *raw;
+	struct dmr_rec rec;
+	u32 i;
+
+	memset(cs, 0, sizeof(*cs));
+	while ((*res = log_next(lg, &rec, true)) == NEXT_ENTRY) {
+		if (rec.type == DMR_TYPE_IO && (rec.flags & DMR_F_COMPLETED)) {
+			if (grow((void **)&cs->own, &cap_own, cs->nr_own, sizeof(*cs->own)) ||
+			    grow((void **)&cs->own_seq, &cap_seq, cs->nr_own, sizeof(*cs->own_seq)))
+				return -ENOMEM;
+			dmr_entry_crec(&rec, &cs->own[cs->nr_own]);
+			cs->own_seq[cs->nr_own++] = rec.comp_seq;
+			continue;
+		}
+		if (rec.type != DMR_TYPE_COMPLETIONS)
+			continue;
+		if (rec.sector != cs->nr_recs) {
+			err("%s: entry %" PRIu64 ": completion records start at %" PRIu64
+			    ", expected %" PRIu64, lg->path, rec.seq, rec.sector, cs->nr_recs);
+			return -EINVAL;
+		}
+		raw = (struct dmr_comp *)lg->data;
+		for (i = 0; i < rec.nr_sectors; i++) {
+			if (grow((void **)&cs->recs, &cap_recs, cs->nr_recs, sizeof(*cs->recs)))
+				return -ENOMEM;
+			if (dmr_comp_decode(&raw[i], &cs->recs[cs->nr_recs])) {
+				err("%s: entry %" PRIu64 ": invalid completion record %" PRIu64,
+				    lg->path, rec.seq, cs->nr_recs);
+				return -EINVAL;
+			}
+			cs->nr_recs++;
+		}
+	}
+	return 0;
+}
+
+static void free_completions(struct completions *cs)
+{
+	free(cs->recs);
+	free(cs->own);
+	free(cs->own_seq);
+}
+
 static int cmd_completions(int argc, char **argv)
 {
-	struct dmr_comp *raw;
-	struct dmr_crec c;
-	struct dmr_rec rec;
+	struct dmr_crec *order = NULL;
+	struct completions cs;
 	enum next_result res;
+	u64 i, n, known;
 	struct log lg;
-	u64 next = 0;
-	u32 i;
+	u8 *taken = NULL;
 	int r;
 
 	if (argc != 2)
@@ -883,33 +952,55 @@ static int cmd_completions(int argc, char **argv)
 	r = log_open(&lg, argv[1]);
 	if (r)
 		return r;
-	while ((res = log_next(&lg, &rec, true)) == NEXT_ENTRY) {
-		if (rec.type != DMR_TYPE_COMPLETIONS)
-			continue;
-		if (rec.sector != next) {
-			err("%s: entry %" PRIu64 ": completion records start at %" PRIu64
-			    ", expected %" PRIu64, lg.path, rec.seq, rec.sector, next);
-			log_close(&lg);
-			return EXIT_DAMAGED;
-		}
-		raw = (struct dmr_comp *)lg.data;
-		for (i = 0; i < rec.nr_sectors; i++, next++) {
-			if (dmr_comp_decode(&raw[i], &c)) {
-				err("%s: entry %" PRIu64 ": invalid completion record %" PRIu64,
-				    lg.path, rec.seq, next);
-				log_close(&lg);
-				return EXIT_DAMAGED;
-			}
-			printf("%" PRIu64 " %s %" PRIu64 " %u%s%s%s%s\n", next,
-			       dmr_comp_op_str(c.op), c.sector, c.nr_sectors,
-			       c.flags & DMR_CF_PREFLUSH ? " preflush" : "",
-			       c.flags & DMR_CF_FUA ? " fua" : "",
-			       c.flags & DMR_CF_META ? " meta" : "",
-			       c.flags & DMR_CF_ERROR ? " error" : "");
-		}
+	r = load_completions(&lg, &cs, &res);
+	if (r == -ENOMEM) {
+		err("%s: out of memory", lg.path);
+		r = EXIT_RUNTIME;
+		goto out;
 	}
+	if (r) {
+		r = EXIT_DAMAGED;
+		goto out;
+	}
+	n = cs.nr_recs + cs.nr_own;
+	order = calloc(n ?: 1, sizeof(*order));
+	taken = calloc(n ?: 1, 1);
+	if (!order || !taken) {
+		err("%s: out of memory", lg.path);
+		r = EXIT_RUNTIME;
+		goto out;
+	}
+	for (i = 0; i < cs.nr_own; i++) {
+		u64 g = cs.own_seq[i];
+
+		/* Beyond the count: a record before it was lost. */
+		if (g >= n)
+			continue;
+		if (taken[g]) {
+			err("%s: completion %" PRIu64 " is recorded twice", lg.path, g);
+			r = EXIT_DAMAGED;
+			goto out;
+		}
+		taken[g] = 1;
+		order[g] = cs.own[i];
+	}
+	known = dmr_comp_fill(order, taken, n, cs.recs, cs.nr_recs);
+	for (i = 0; i < known; i++)
+		printf("%" PRIu64 " %s %" PRIu64 " %u%s%s%s%s\n", i,
+		       dmr_comp_op_str(order[i].op), order[i].sector, order[i].nr_sectors,
+		       order[i].flags & DMR_CF_PREFLUSH ? " preflush" : "",
+		       order[i].flags & DMR_CF_FUA ? " fua" : "",
+		       order[i].flags & DMR_CF_META ? " meta" : "",
+		       order[i].flags & DMR_CF_ERROR ? " error" : "");
 	fflush(stdout);
+	if (known < n)
+		err("%s: completion %" PRIu64 " is missing from the log: the order of the %"
+		    PRIu64 " after it is unknown", lg.path, known, n - known - 1);
 	r = report_end(&lg, res);
+out:
+	free(order);
+	free(taken);
+	free_completions(&cs);
 	log_close(&lg);
 	return r;
 }

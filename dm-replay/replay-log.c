@@ -172,6 +172,7 @@ void dmr_entry_encode(struct dmr_entry *out, const struct dmr_rec *rec, u64 log_
 	out->flags = cpu_to_le32(rec->flags);
 	out->data_sectors = cpu_to_le32(rec->data_sectors);
 	out->data_crc = cpu_to_le32(rec->data_crc);
+	out->comp_seq = cpu_to_le64(rec->comp_seq);
 	memcpy(out->name, rec->name, name_len);
 	out->hdr_crc = cpu_to_le32(dmr_crc32c(out, offsetof(struct dmr_entry, hdr_crc)));
 }
@@ -197,6 +198,8 @@ static bool entry_fields_valid(const struct dmr_entry *in, const struct dmr_rec 
 	case DMR_TYPE_IO:
 		if (name_len || (rec->flags & ~DMR_F_KNOWN))
 			return false;
+		if (!(rec->flags & DMR_F_COMPLETED) && rec->comp_seq)
+			return false;
 		/* Discard and write_zeroes carry no data; writes carry all. */
 		if (rec->flags & (DMR_F_DISCARD | DMR_F_ZEROES))
 			return !rec->data_sectors &&
@@ -206,11 +209,11 @@ static bool entry_fields_valid(const struct dmr_entry *in, const struct dmr_rec 
 		/* An I/O entry without data must be a flush. */
 		return rec->nr_sectors || (rec->flags & DMR_F_FLUSH);
 	case DMR_TYPE_MARK:
-		return name_len && strlen(rec->name) == name_len && !rec->flags &&
+		return name_len && strlen(rec->name) == name_len && !rec->flags && !rec->comp_seq &&
 		       !rec->data_sectors && !rec->sector && !rec->nr_sectors &&
 		       dmr_mark_name_check(rec->name) == 0;
 	case DMR_TYPE_COMPLETIONS:
-		return !name_len && !rec->flags && rec->nr_sectors &&
+		return !name_len && !rec->flags && !rec->comp_seq && rec->nr_sectors &&
 		       rec->nr_sectors <= DMR_COMP_PER_ENTRY &&
 		       rec->data_sectors == dmr_comp_data_sectors(rec->nr_sectors);
 	default:
@@ -243,6 +246,7 @@ enum dmr_err dmr_entry_decode(const struct dmr_entry *in, u64 log_id, u64 seq,
 	rec->flags = le32_to_cpu(in->flags);
 	rec->data_sectors = le32_to_cpu(in->data_sectors);
 	rec->data_crc = le32_to_cpu(in->data_crc);
+	rec->comp_seq = le64_to_cpu(in->comp_seq);
 	name_len = le16_to_cpu(in->name_len);
 	if (name_len > DMR_NAME_MAX)
 		return DMR_E_FIELD;
@@ -280,6 +284,44 @@ enum dmr_err dmr_comp_decode(const struct dmr_comp *in, struct dmr_crec *c)
 bool dmr_comp_match(const struct dmr_crec *a, const struct dmr_crec *b)
 {
 	return a->op == b->op && a->sector == b->sector && a->nr_sectors == b->nr_sectors;
+}
+
+/* The completion record a DMR_F_COMPLETED entry stands for. */
+void dmr_entry_crec(const struct dmr_rec *rec, struct dmr_crec *c)
+{
+	c->sector = rec->sector;
+	c->nr_sectors = rec->nr_sectors;
+	if (rec->flags & DMR_F_DISCARD)
+		c->op = DMR_OP_DISCARD;
+	else if (rec->flags & DMR_F_ZEROES)
+		c->op = DMR_OP_ZEROES;
+	else
+		c->op = rec->nr_sectors ? DMR_OP_WRITE : DMR_OP_FLUSH;
+	c->flags = (rec->flags & DMR_F_FLUSH ? DMR_CF_PREFLUSH : 0) |
+		   (rec->flags & DMR_F_FUA ? DMR_CF_FUA : 0) |
+		   (rec->flags & DMR_F_META ? DMR_CF_META : 0);
+}
+
+/*
+ * The order of @n completions: @order[g] holds the record of each entry that
+ * is its own completion record (g its comp_seq, @taken[g] set); the @nr_recs
+ * records of the completion entries fill the other places in their order.
+ * Returns how many places lead up to the first one left empty: after a lost
+ * record (a log cut short) the place of every later completion is unknown.
+ */
+u64 dmr_comp_fill(struct dmr_crec *order, const u8 *taken, u64 n,
+		  const struct dmr_crec *recs, u64 nr_recs)
+{
+	u64 g, next = 0;
+
+	for (g = 0; g < n; g++) {
+		if (taken[g])
+			continue;
+		if (next == nr_recs)
+			return g;
+		order[g] = recs[next++];
+	}
+	return n;
 }
 
 const char *dmr_comp_op_str(u8 op)

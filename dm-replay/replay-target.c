@@ -17,7 +17,11 @@
  * write always fits and a full log is known before the write is passed on.
  * Its data is copied into pages at map time (its CRC computed on the way);
  * the pages held by queued entries are capped (max_pending_mb), and map
- * waits for room.
+ * waits for room. Pages and entries the log is done with are kept for
+ * reuse, up to a quarter of max_pending_mb of pages: the kernel may zero
+ * every page and object it hands out (init_on_alloc, the default of
+ * Debian's kernels, among others), which would cost a 4 KiB write the
+ * zeroing of some 10 KiB. Nothing cached is read before it is written.
  *
  * Batching. Completions only queue entries; the writer is woken when the
  * queue goes from empty to busy, when a flush or mark needs the log, or
@@ -26,9 +30,13 @@
  * entries into bios of up to BIO_MAX_VECS pages, so the cost of a wake-up
  * and a bio is shared by many writes.
  *
- * Completion order. Every request (reads too) gets a 16-byte completion
- * record when it completes, packed DMR_COMP_PER_ENTRY to a log entry; a
- * slot for it is promised at map time, so end_io never allocates.
+ * Completion order. Every request (reads too) gets the next completion
+ * sequence number when it completes. A write, flush, discard or
+ * write_zeroes that completed and is logged carries it in its entry, which
+ * stands for its completion record; any other completion gets a 16-byte
+ * record, packed DMR_COMP_PER_ENTRY to a log entry. A record slot is
+ * promised at map time (and given back when the entry carries the
+ * completion), so end_io never allocates.
  *
  * Play mode reads those records at construction and holds each completion
  * until every completion recorded before it has been delivered.
@@ -154,6 +162,7 @@ struct replay_c {
 	unsigned int comp_parked;	/* entries in comp_cur and comp_spare */
 	unsigned int comp_free;		/* record slots not promised yet */
 	u64 comp_seq;			/* next completion sequence number */
+	u64 comp_recs;			/* completion records filled so far */
 	sector_t reserved;		/* log sectors used or promised */
 	unsigned int pending_pages;	/* pages held by live entries */
 	enum dmr_state state;
@@ -176,6 +185,11 @@ struct replay_c {
 	struct mutex pool_lock;		/* one drawer at a time from page_pool */
 	mempool_t page_pool;
 	mempool_t entry_pool;
+	spinlock_t cache_lock;		/* protects the caches below */
+	struct list_head page_cache;	/* pages for reuse, on page->lru */
+	unsigned int nr_cached_pages;
+	struct list_head entry_cache;	/* entries for reuse */
+	unsigned int nr_cached_entries;
 	struct bio_set bs;
 	struct page *sb_page;
 	struct task_struct *writer;
@@ -194,15 +208,70 @@ struct replay_bio {
 	struct list_head list;		/* play: held or release list */
 };
 
-/* Give back an entry's pages and the entry; returns how many pages. */
+/* Give back an entry's pages and the entry, to the caches while they have room. */
 static unsigned int replay_entry_put(struct replay_c *rc, struct replay_entry *e)
 {
 	unsigned int i, nr = e->nr_pages;
+	unsigned long flags;
 
-	for (i = 0; i < nr; i++)
-		mempool_free(e->pages[i], &rc->page_pool);
-	mempool_free(e, &rc->entry_pool);
+	spin_lock_irqsave(&rc->cache_lock, flags);
+	for (i = 0; i < nr; i++) {
+		if (rc->nr_cached_pages < rc->batch_pages) {
+			list_add(&e->pages[i]->lru, &rc->page_cache);
+			rc->nr_cached_pages++;
+		} else {
+			mempool_free(e->pages[i], &rc->page_pool);
+		}
+	}
+	/* An entry per page at most is ever needed. */
+	if (rc->nr_cached_entries < rc->batch_pages / 2) {
+		list_add(&e->list, &rc->entry_cache);
+		rc->nr_cached_entries++;
+		e = NULL;
+	}
+	spin_unlock_irqrestore(&rc->cache_lock, flags);
+	if (e)
+		mempool_free(e, &rc->entry_pool);
 	return nr;
+}
+
+/* Take an entry and up to @nr of the pages it needs from the caches. */
+static struct replay_entry *replay_cache_get(struct replay_c *rc, unsigned int nr,
+					     unsigned int *got)
+{
+	struct replay_entry *e;
+	struct page *page;
+
+	*got = 0;
+	spin_lock_irq(&rc->cache_lock);
+	e = list_first_entry_or_null(&rc->entry_cache, struct replay_entry, list);
+	if (e) {
+		list_del(&e->list);
+		rc->nr_cached_entries--;
+		while (*got < nr && rc->nr_cached_pages) {
+			page = list_first_entry(&rc->page_cache, struct page, lru);
+			list_del(&page->lru);
+			rc->nr_cached_pages--;
+			e->pages[(*got)++] = page;
+		}
+	}
+	spin_unlock_irq(&rc->cache_lock);
+	return e;
+}
+
+static void replay_cache_free(struct replay_c *rc)
+{
+	struct replay_entry *e, *etmp;
+	struct page *page, *ptmp;
+
+	list_for_each_entry_safe(page, ptmp, &rc->page_cache, lru)
+		__free_page(page);
+	list_for_each_entry_safe(e, etmp, &rc->entry_cache, list)
+		mempool_free(e, &rc->entry_pool);
+	INIT_LIST_HEAD(&rc->page_cache);
+	INIT_LIST_HEAD(&rc->entry_cache);
+	rc->nr_cached_pages = 0;
+	rc->nr_cached_entries = 0;
 }
 
 static void replay_pages_done(struct replay_c *rc, unsigned int pages, unsigned int entries)
@@ -263,14 +332,16 @@ static struct replay_entry *replay_entry_alloc(struct replay_c *rc, unsigned int
 		replay_kick(rc);
 		wait_event(rc->space_wait, replay_take_pages(rc, nr_pages));
 	}
-	e = mempool_alloc(&rc->entry_pool, GFP_NOIO);
+	e = replay_cache_get(rc, nr_pages, &i);
+	if (!e)
+		e = mempool_alloc(&rc->entry_pool, GFP_NOIO);
 	memset(e, 0, offsetof(struct replay_entry, pages));
 	e->rc = rc;
 	e->nr_pages = nr_pages;
 	e->ready = true;
 	atomic_inc(&rc->live);
 
-	for (i = 0; i < nr_pages; i++) {
+	for (; i < nr_pages; i++) {
 		e->pages[i] = alloc_page(GFP_NOIO | __GFP_NORETRY | __GFP_NOWARN);
 		if (!e->pages[i])
 			break;
@@ -829,15 +900,44 @@ static void replay_comp_add(struct replay_c *rc, struct replay_bio *pb, blk_stat
 		/* A slot was promised: a spare entry is there. */
 		e = list_first_entry(&rc->comp_spare, struct replay_entry, list);
 		list_del(&e->list);
-		e->rec.sector = rc->comp_seq;
+		e->rec.sector = rc->comp_recs;
 		rc->comp_cur = e;
 	}
 	recs = kmap_local_page(e->pages[1]);
 	dmr_comp_encode(&recs[e->rec.nr_sectors], &c);
 	kunmap_local(recs);
 	rc->comp_seq++;
+	rc->comp_recs++;
 	if (++e->rec.nr_sectors == DMR_COMP_PER_ENTRY)
 		kick = replay_comp_seal_locked(rc, false);
+	spin_unlock_irqrestore(&rc->lock, flags);
+	if (kick)
+		wake_up_process(rc->writer);
+}
+
+/*
+ * Let @e carry its request's completion, with rc->lock held: it takes the
+ * next sequence number, and the record slot promised at map time is free
+ * again.
+ */
+static void replay_comp_carry_locked(struct replay_c *rc, struct replay_entry *e)
+{
+	lockdep_assert_held(&rc->lock);
+	e->rec.flags |= DMR_F_COMPLETED;
+	e->rec.comp_seq = rc->comp_seq++;
+	rc->comp_free++;
+}
+
+/* Queue a completed write; with @comp it carries its completion record. */
+static void replay_queue_completed(struct replay_c *rc, struct replay_entry *e, bool comp)
+{
+	unsigned long flags;
+	bool kick;
+
+	spin_lock_irqsave(&rc->lock, flags);
+	if (comp)
+		replay_comp_carry_locked(rc, e);
+	kick = replay_queue_locked(rc, e, false);
 	spin_unlock_irqrestore(&rc->lock, flags);
 	if (kick)
 		wake_up_process(rc->writer);
@@ -911,19 +1011,29 @@ static int replay_play_load_entry(struct replay_c *rc, struct page *page, sector
 	return 0;
 }
 
+/* What replay_play_walk() counts, or where it loads what it finds. */
+struct replay_play_walk {
+	u64 nr_recs;			/* records of completion entries */
+	u64 nr;				/* completions in all */
+	struct dmr_crec *recs;		/* load: those records, in order */
+	struct dmr_crec *order;		/* load: entries that are their own record */
+	u8 *taken;			/* load: places of those in @order */
+};
+
 /*
- * Walk the log's entries: count the completion records (@recs NULL), or
- * load them. Entries the superblock counts must all be valid; after them
- * the first invalid header ends the log, as for the dmreplay tool.
+ * Walk the log's entries: count the completions (@w->recs NULL), or load
+ * them. Entries the superblock counts must all be valid; after them the
+ * first invalid header ends the log, as for the dmreplay tool.
  */
 static int replay_play_walk(struct replay_c *rc, const struct dmr_sb *sb, struct page *page,
-			    struct dmr_crec *recs, u64 *count, char **error)
+			    struct replay_play_walk *w, char **error)
 {
 	sector_t end = min_t(sector_t, sb->log_sectors, bdev_nr_sectors(rc->logdev->bdev));
 	sector_t pos = rc->block_sectors;
+	u64 idx, n = 0, nr_recs = 0;
+	bool load = w->recs;
 	struct dmr_rec rec;
 	enum dmr_err e;
-	u64 idx, n = 0;
 	int r;
 
 	for (idx = 0; pos + rc->block_sectors <= end; idx++) {
@@ -938,36 +1048,90 @@ static int replay_play_walk(struct replay_c *rc, const struct dmr_sb *sb, struct
 		if (e)
 			break;
 		if (rec.type == DMR_TYPE_COMPLETIONS) {
-			if (rec.sector != n)
+			if (rec.sector != nr_recs)
 				return replay_play_damaged(rc, idx, "records out of order", error);
-			if (n + rec.nr_sectors > REPLAY_PLAY_MAX_RECORDS) {
-				*error = "Too many completion records (above 4194304)";
-				return -E2BIG;
-			}
-			if (recs && n + rec.nr_sectors > *count)
+			if (load && nr_recs + rec.nr_sectors > w->nr_recs)
 				return replay_play_damaged(rc, idx, "the log changed", error);
-			if (recs) {
-				r = replay_play_load_entry(rc, page, pos, &rec, recs + n, error);
+			if (load) {
+				r = replay_play_load_entry(rc, page, pos, &rec,
+							   w->recs + nr_recs, error);
 				if (r)
 					return r;
 			}
+			nr_recs += rec.nr_sectors;
 			n += rec.nr_sectors;
+		} else if (rec.type == DMR_TYPE_IO && (rec.flags & DMR_F_COMPLETED)) {
+			/* Beyond the count: a record before it was lost. */
+			if (load && rec.comp_seq < w->nr) {
+				if (w->taken[rec.comp_seq])
+					return replay_play_damaged(rc, idx, "a completion twice",
+								   error);
+				w->taken[rec.comp_seq] = 1;
+				dmr_entry_crec(&rec, &w->order[rec.comp_seq]);
+			}
+			n++;
+		}
+		if (n > REPLAY_PLAY_MAX_RECORDS) {
+			*error = "Too many completion records (above 4194304)";
+			return -E2BIG;
 		}
 		pos += dmr_entry_log_sectors(rc->block_size, rec.data_sectors);
 	}
-	if (recs && n != *count)
+	if (load && (n != w->nr || nr_recs != w->nr_recs))
 		return replay_play_damaged(rc, idx, "the log changed", error);
-	*count = n;
+	w->nr = n;
+	w->nr_recs = nr_recs;
 	return 0;
+}
+
+/* The recorded completion order, up to the first completion whose place is unknown. */
+static int replay_play_load_order(struct replay_c *rc, const struct dmr_sb *sb,
+				  struct page *page, char **error)
+{
+	struct replay_play *p = &rc->play;
+	struct replay_play_walk w = { };
+	int r;
+
+	r = replay_play_walk(rc, sb, page, &w, error);
+	if (r)
+		return r;
+	if (!w.nr) {
+		*error = "The log holds no completion records";
+		return -EINVAL;
+	}
+	r = -ENOMEM;
+	*error = "Cannot allocate memory for the completion records";
+	p->recs = kvmalloc_array(w.nr, sizeof(*p->recs), GFP_KERNEL);
+	p->claimed = kvcalloc(BITS_TO_LONGS(w.nr), sizeof(unsigned long), GFP_KERNEL);
+	p->done = kvcalloc(BITS_TO_LONGS(w.nr), sizeof(unsigned long), GFP_KERNEL);
+	w.recs = kvmalloc_array(w.nr_recs ?: 1, sizeof(*w.recs), GFP_KERNEL);
+	w.taken = kvzalloc(w.nr, GFP_KERNEL);
+	w.order = p->recs;
+	if (!p->recs || !p->claimed || !p->done || !w.recs || !w.taken)
+		goto out;
+	r = replay_play_walk(rc, sb, page, &w, error);
+	if (r)
+		goto out;
+	p->nr = dmr_comp_fill(p->recs, w.taken, w.nr, w.recs, w.nr_recs);
+	if (p->nr < w.nr)
+		DMWARN("%s: completion %llu of %llu was not recorded: playing the %llu before it",
+		       rc->logdev->name, p->nr, w.nr, p->nr);
+	r = 0;
+	if (!p->nr) {
+		*error = "The log holds no completion records";
+		r = -EINVAL;
+	}
+out:
+	kvfree(w.recs);
+	kvfree(w.taken);
+	return r;
 }
 
 static int replay_play_load(struct replay_c *rc, char **error)
 {
-	struct replay_play *p = &rc->play;
 	struct page *page;
 	struct dmr_sb sb;
 	enum dmr_err e;
-	u64 count;
 	int r;
 
 	page = alloc_page(GFP_KERNEL);
@@ -998,23 +1162,7 @@ static int replay_play_load(struct replay_c *rc, char **error)
 		*error = "Log block size differs from the log device's block size";
 		goto out;
 	}
-	r = replay_play_walk(rc, &sb, page, NULL, &count, error);
-	if (r)
-		goto out;
-	if (!count) {
-		*error = "The log holds no completion records";
-		r = -EINVAL;
-		goto out;
-	}
-	r = -ENOMEM;
-	*error = "Cannot allocate memory for the completion records";
-	p->recs = kvmalloc_array(count, sizeof(*p->recs), GFP_KERNEL);
-	p->claimed = kvcalloc(BITS_TO_LONGS(count), sizeof(unsigned long), GFP_KERNEL);
-	p->done = kvcalloc(BITS_TO_LONGS(count), sizeof(unsigned long), GFP_KERNEL);
-	if (!p->recs || !p->claimed || !p->done)
-		goto out;
-	r = replay_play_walk(rc, &sb, page, p->recs, &count, error);
-	p->nr = count;
+	r = replay_play_load_order(rc, &sb, page, error);
 out:
 	__free_page(page);
 	return r;
@@ -1284,6 +1432,10 @@ static int replay_record_init(struct replay_c *rc, char **error)
 	rc->reserved = rc->block_sectors;
 	rc->log_id = get_random_u64();
 
+	spin_lock_init(&rc->cache_lock);
+	INIT_LIST_HEAD(&rc->page_cache);
+	INIT_LIST_HEAD(&rc->entry_cache);
+
 	*error = "Cannot allocate memory pools";
 	if (mempool_init_page_pool(&rc->page_pool, 1 + REPLAY_MAX_DATA_PAGES, 0))
 		return -ENOMEM;
@@ -1314,6 +1466,7 @@ static void replay_record_exit(struct replay_c *rc)
 {
 	kthread_stop(rc->writer);
 	__free_page(rc->sb_page);
+	replay_cache_free(rc);
 	mempool_exit(&rc->entry_pool);
 	mempool_exit(&rc->page_pool);
 }
@@ -1394,11 +1547,6 @@ static int replay_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	rc->log_sectors = round_down(bdev_nr_sectors(rc->logdev->bdev), rc->block_sectors);
 	if (rc->log_sectors < REPLAY_MIN_LOG_BLOCKS * rc->block_sectors) {
 		ti->error = "Log device too small for the superblock and one entry";
-		goto bad_logdev;
-	}
-	r = dm_set_target_max_io_len(ti, REPLAY_MAX_IO_SECTORS);
-	if (r) {
-		ti->error = "Cannot set the maximum I/O size";
 		goto bad_logdev;
 	}
 	r = -ENOMEM;
@@ -1505,6 +1653,13 @@ static int replay_map(struct dm_target *ti, struct bio *bio)
 	pb->entry = NULL;
 	pb->comp = false;
 	pb->play = PB_NONE;
+	/*
+	 * One log entry holds any write: a longer one is taken in parts. Not
+	 * with dm_set_target_max_io_len(), which would also cut every write
+	 * to the queue's max_sectors (255 sectors on a ramdisk).
+	 */
+	if (op == REQ_OP_WRITE && bio_sectors(bio) > REPLAY_MAX_IO_SECTORS)
+		dm_accept_partial_bio(bio, REPLAY_MAX_IO_SECTORS);
 	bio_set_dev(bio, rc->dev->bdev);
 	if (bio_sectors(bio))
 		bio->bi_iter.bi_sector = dm_target_offset(ti, bio->bi_iter.bi_sector);
@@ -1580,14 +1735,15 @@ static int replay_end_io(struct dm_target *ti, struct bio *bio, blk_status_t *er
 	struct replay_bio *pb = dm_per_bio_data(bio, sizeof(struct replay_bio));
 	struct replay_entry *e = pb->entry;
 	unsigned long flags;
+	bool comp;
 
 	if (rc->mode == REPLAY_PLAY)
 		return replay_play_end_io(rc, pb);
 
-	if (pb->comp) {
-		pb->comp = false;
+	/* A logged request that completed is its own completion record. */
+	comp = pb->comp && !(e && !*error);
+	if (comp)
 		replay_comp_add(rc, pb, *error);
-	}
 	if (!e)
 		return DM_ENDIO_DONE;
 	pb->entry = NULL;
@@ -1597,16 +1753,20 @@ static int replay_end_io(struct dm_target *ti, struct bio *bio, blk_status_t *er
 		if (*error)
 			replay_entry_drop(rc, e);
 		else
-			replay_queue(rc, e, false);
+			replay_queue_completed(rc, e, pb->comp);
+		pb->comp = false;
 		return DM_ENDIO_DONE;
 	}
 
 	spin_lock_irqsave(&rc->lock, flags);
+	if (pb->comp && !comp)
+		replay_comp_carry_locked(rc, e);
 	e->failed = *error != BLK_STS_OK;
 	e->ready = true;
 	rc->urgent = true;
 	rc->writer_idle = false;
 	spin_unlock_irqrestore(&rc->lock, flags);
+	pb->comp = false;
 	wake_up_process(rc->writer);
 	return DM_ENDIO_DONE;
 }

@@ -14,9 +14,15 @@
  * A log ends at the first block that is not a valid header of this
  * recording (wrong magic, log id, sequence number or header CRC).
  *
- * Completion records (the order in which requests completed, reads
- * included) are packed DMR_COMP_PER_ENTRY to an informational entry of
- * type DMR_TYPE_COMPLETIONS, so readers of the first format skip them.
+ * Completion order. Every request that completed (reads included) has a
+ * completion sequence number, its place in the order of completions. A
+ * logged write, flush, discard or write_zeroes that completed without error
+ * is its own completion record: its entry has DMR_F_COMPLETED and the
+ * number in comp_seq, and costs no log space beyond the entry. Every other
+ * completion (reads, errors, requests that were not logged) gets a 16-byte
+ * record, packed DMR_COMP_PER_ENTRY to an informational entry of type
+ * DMR_TYPE_COMPLETIONS; these records fill, in their order, the places no
+ * entry takes (dmr_comp_fill()).
  */
 #ifndef DM_REPLAY_LOG_H
 #define DM_REPLAY_LOG_H
@@ -50,9 +56,10 @@ enum dmr_state {
 #define DMR_TYPE_MARK		2	/* named mark, no data */
 #define DMR_TYPE_INFO		0x8000
 /*
- * Completion records: sector = sequence number of the first record,
- * nr_sectors = number of records (1..DMR_COMP_PER_ENTRY), data = the
- * records (struct dmr_comp), zero-padded to whole sectors.
+ * Completion records: sector = index of the first record among the records
+ * of all completion entries, nr_sectors = number of records
+ * (1..DMR_COMP_PER_ENTRY), data = the records (struct dmr_comp),
+ * zero-padded to whole sectors.
  */
 #define DMR_TYPE_COMPLETIONS	(DMR_TYPE_INFO | 1)
 #define DMR_COMP_PER_ENTRY	256
@@ -63,7 +70,8 @@ enum dmr_state {
 #define DMR_F_DISCARD		0x04U		/* REQ_OP_DISCARD, no data */
 #define DMR_F_ZEROES		0x08U		/* REQ_OP_WRITE_ZEROES, no data */
 #define DMR_F_META		0x10U		/* REQ_META */
-#define DMR_F_KNOWN		0x1fU
+#define DMR_F_COMPLETED		0x20U		/* its own completion record */
+#define DMR_F_KNOWN		0x3fU
 
 /* Completion record operations and flags. */
 enum dmr_comp_op {
@@ -131,7 +139,8 @@ struct dmr_entry {
 	__le32 data_sectors;	/* 512-byte sectors of data that follow */
 	__le32 data_crc;	/* CRC32C of those data bytes, 0 without data */
 	__le32 reserved0;	/* zero */
-	__le64 reserved[5];	/* zero */
+	__le64 comp_seq;	/* DMR_F_COMPLETED: completion sequence number */
+	__le64 reserved[4];	/* zero */
 	char name[DMR_NAME_MAX + 1];	/* mark name, NUL padded */
 	__le64 reserved1[3];	/* zero */
 	__le32 reserved2;	/* zero */
@@ -143,6 +152,7 @@ struct dmr_rec {
 	u64 seq;
 	u64 sector;
 	u64 nr_sectors;
+	u64 comp_seq;
 	u32 flags;
 	u32 data_sectors;
 	u32 data_crc;
@@ -219,6 +229,9 @@ enum dmr_err dmr_entry_decode(const struct dmr_entry *in, u64 log_id, u64 seq,
 void dmr_comp_encode(struct dmr_comp *out, const struct dmr_crec *c);
 enum dmr_err dmr_comp_decode(const struct dmr_comp *in, struct dmr_crec *c);
 bool dmr_comp_match(const struct dmr_crec *a, const struct dmr_crec *b);
+void dmr_entry_crec(const struct dmr_rec *rec, struct dmr_crec *c);
+u64 dmr_comp_fill(struct dmr_crec *order, const u8 *taken, u64 n,
+		  const struct dmr_crec *recs, u64 nr_recs);
 const char *dmr_comp_op_str(u8 op);
 
 #endif /* DM_REPLAY_LOG_H */

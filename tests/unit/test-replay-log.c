@@ -333,6 +333,66 @@ UNIT_CASE(completion_records)
 	CHECK_STR(dmr_comp_op_str(DMR_OP_ZEROES), "zeroes");
 }
 
+/* Entries that are their own completion record, and the records around them. */
+UNIT_CASE(entries_carry_completions)
+{
+	struct dmr_rec in = sample_write(), out;
+	struct dmr_crec c, order[6], recs[3] = {
+		{ .op = DMR_OP_READ, .sector = 1, .nr_sectors = 8 },
+		{ .op = DMR_OP_WRITE, .sector = 2, .nr_sectors = 8, .flags = DMR_CF_ERROR },
+		{ .op = DMR_OP_READ, .sector = 3, .nr_sectors = 8 },
+	};
+	u8 taken[6] = { 0 };
+	struct dmr_entry raw;
+
+	in.flags |= DMR_F_COMPLETED;
+	in.comp_seq = 1ULL << 40;
+	dmr_entry_encode(&raw, &in, 42);
+	CHECK_EQ(dmr_entry_decode(&raw, 42, 7, &out), DMR_OK);
+	CHECK(out.comp_seq == 1ULL << 40);
+	dmr_entry_crec(&out, &c);
+	CHECK_EQ(c.op, DMR_OP_WRITE);
+	CHECK_EQ(c.sector, 123456);
+	CHECK_EQ(c.nr_sectors, 8);
+	CHECK_EQ(c.flags, DMR_CF_FUA | DMR_CF_META);
+	/* A number without the flag, or on a mark, is damage. */
+	in.flags &= ~DMR_F_COMPLETED;
+	dmr_entry_encode(&raw, &in, 42);
+	CHECK_EQ(dmr_entry_decode(&raw, 42, 7, &out), DMR_E_FIELD);
+	memset(&in, 0, sizeof(in));
+	in.type = DMR_TYPE_MARK;
+	strcpy(in.name, "m");
+	in.comp_seq = 3;
+	dmr_entry_encode(&raw, &in, 42);
+	CHECK_EQ(dmr_entry_decode(&raw, 42, 0, &out), DMR_E_FIELD);
+
+	/* An empty flush and a discard stand for their own records too. */
+	memset(&in, 0, sizeof(in));
+	in.type = DMR_TYPE_IO;
+	in.flags = DMR_F_FLUSH | DMR_F_COMPLETED;
+	dmr_entry_crec(&in, &c);
+	CHECK_EQ(c.op, DMR_OP_FLUSH);
+	CHECK_EQ(c.flags, DMR_CF_PREFLUSH);
+	in.flags = DMR_F_DISCARD | DMR_F_COMPLETED;
+	in.nr_sectors = 16;
+	dmr_entry_crec(&in, &c);
+	CHECK_EQ(c.op, DMR_OP_DISCARD);
+
+	/* Entries at 0, 2 and 5; the records fill 1, 3 and 4 in their order. */
+	order[0] = c;
+	order[2] = c;
+	order[5] = c;
+	taken[0] = taken[2] = taken[5] = 1;
+	CHECK_EQ(dmr_comp_fill(order, taken, 6, recs, 3), 6);
+	CHECK_EQ(order[1].sector, 1);
+	CHECK_EQ(order[3].sector, 2);
+	CHECK_EQ(order[4].sector, 3);
+	CHECK_EQ(order[5].op, DMR_OP_DISCARD);
+	/* A lost record: the order is known up to its place. */
+	CHECK_EQ(dmr_comp_fill(order, taken, 6, recs, 1), 3);
+	CHECK_EQ(dmr_comp_fill(order, taken, 6, recs, 0), 1);
+}
+
 UNIT_CASE(completion_entries)
 {
 	struct dmr_rec rec = { .seq = 4, .type = DMR_TYPE_COMPLETIONS, .sector = 256,
@@ -489,6 +549,7 @@ int main(void)
 	UNIT_RUN("replay-log", entry_log_sectors);
 	UNIT_RUN("replay-log", completion_records);
 	UNIT_RUN("replay-log", completion_entries);
+	UNIT_RUN("replay-log", entries_carry_completions);
 	UNIT_RUN("replay-log", crash_gen_exhaustive);
 	UNIT_RUN("replay-log", crash_gen_fua_closure);
 	UNIT_RUN("replay-log", crash_gen_random);
