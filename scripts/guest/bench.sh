@@ -114,9 +114,10 @@ destroy() {
 }
 
 # log_sectors CFG: log sectors used so far by a logger, else 0.
+# dm-log-writes reports the last sector it used, dm-replay the next free one.
 log_sectors() {
 	case $1 in
-	logwrites) dmsetup status bench-logwrites | awk '{ print $5 }' ;;
+	logwrites) dmsetup status bench-logwrites | awk '{ print $5 + 1 }' ;;
 	replay) dmsetup status bench-replay | awk '{ print $6 }' ;;
 	*) echo 0 ;;
 	esac
