@@ -128,8 +128,11 @@ below are measured, never edited by hand.
   completes. After each job both get a flush and the time until the log
   stops growing (the drain) is measured; "incl. drain" rows count IOPS over
   the job's runtime plus the drain. Log bytes per data byte come from the
-  targets' status (dm-log-writes' next sector, dm-replay's
-  log_used_sectors) and fio's bytes written.
+  targets' status (dm-log-writes' last used sector plus one, dm-replay's
+  next free sector: both count the superblock and the final flush entry)
+  and fio's bytes written. dm-replay's figure includes its completion
+  order, which costs nothing for logged writes (each entry carries its
+  own).
 - Durations: 2 s per job in the timed run and 1 s of guest time per job
   under icount keep a full \`make bench\` near 35-40 minutes on a quiet
   2-core host (the timed run about 20, the icount run, where a guest second
@@ -150,7 +153,9 @@ below are measured, never edited by hand.
   size that exists already (another device's, the block layer's) is shared
   and does not show up, so the list can be short. Pages or buffers a target
   takes per request from its own pools (dm-verify's reference buffer,
-  dm-replay's copy of the data) are not in these figures. Module sizes are
+  dm-replay's copy of the data) are not in these figures, nor are the pages
+  and entries dm-replay keeps for reuse once it has logged writes (up to a
+  quarter of max_pending_mb, 4 MiB of pages by default). Module sizes are
   those of /proc/modules.
 - A configuration that could not be set up is listed under "Not measured";
   "n/m" in a table means not measured, "·" that the job does not apply.
