@@ -201,7 +201,7 @@ static void inject_damage_bio(struct bio *bio, const struct inject_corrupt *c)
 	}
 }
 
-/* A request failed after the device did it, or torn. */
+/* A request failed after the device did it (when=after), or torn. */
 static void inject_status_endio(struct bio *bio)
 {
 	if (!bio->bi_status)
@@ -571,9 +571,9 @@ static inline u8 inject_req_flags(blk_opf_t opf)
 }
 
 /*
- * Where in the request of @size bytes a corrupt rule strikes, drawn now so
- * that it is reproducible. The pool's elements all come back at end_io, so
- * waiting for one always ends.
+ * Where in @bio a corrupt rule strikes, drawn now so that it is
+ * reproducible. The pool's elements all come back when their requests
+ * complete, so waiting for one always ends.
  */
 static void inject_corrupt_setup(struct inject_c *ic, struct bio *bio,
 				 const struct inj_rule *r)
