@@ -274,16 +274,17 @@ static void replay_cache_free(struct replay_c *rc)
 	rc->nr_cached_entries = 0;
 }
 
+/* The wake-ups are made under rc->lock, for replay_wait_idle(). */
 static void replay_pages_done(struct replay_c *rc, unsigned int pages, unsigned int entries)
 {
 	unsigned long flags;
 
 	spin_lock_irqsave(&rc->lock, flags);
 	rc->pending_pages -= pages;
-	spin_unlock_irqrestore(&rc->lock, flags);
 	wake_up(&rc->space_wait);
-	if (atomic_sub_return(entries, &rc->live) <= READ_ONCE(rc->comp_parked))
+	if (atomic_sub_return(entries, &rc->live) <= rc->comp_parked)
 		wake_up(&rc->idle_wait);
+	spin_unlock_irqrestore(&rc->lock, flags);
 }
 
 static void replay_entry_free(struct replay_c *rc, struct replay_entry *e)
@@ -307,6 +308,19 @@ static void replay_kick(struct replay_c *rc)
 	rc->writer_idle = false;
 	spin_unlock_irqrestore(&rc->lock, flags);
 	wake_up_process(rc->writer);
+}
+
+/*
+ * Write out everything queued and wait until it is on the log. The entry
+ * that made the target idle may still be in replay_pages_done(): taking
+ * rc->lock waits for it to be out, so the caller may then free the target.
+ */
+static void replay_wait_idle(struct replay_c *rc)
+{
+	replay_kick(rc);
+	wait_event(rc->idle_wait, replay_idle(rc));
+	spin_lock_irq(&rc->lock);
+	spin_unlock_irq(&rc->lock);
 }
 
 static bool replay_take_pages(struct replay_c *rc, unsigned int nr)
@@ -498,9 +512,10 @@ static void replay_log_end_io(struct bio *bio)
 		entries++;
 	}
 	pages += replay_entry_put(rc, first);
-	replay_pages_done(rc, pages, entries + 1);
 	if (atomic_dec_and_test(&rc->log_inflight))
 		wake_up(&rc->inflight_wait);
+	/* Last: once idle, the target may be destroyed (see replay_wait_idle()). */
+	replay_pages_done(rc, pages, entries + 1);
 }
 
 static void replay_submit_log(struct replay_c *rc, struct bio *bio)
@@ -1597,8 +1612,7 @@ static void replay_dtr(struct dm_target *ti)
 		replay_play_exit(&rc->play);
 	} else {
 		replay_comp_flush(rc);
-		replay_kick(rc);
-		wait_event(rc->idle_wait, replay_idle(rc));
+		replay_wait_idle(rc);
 		replay_comp_free_spares(rc);
 		mutex_lock(&rc->log_lock);
 		if (rc->started && (rc->sb_entries != rc->nr_entries ||
@@ -1899,8 +1913,7 @@ static void replay_postsuspend(struct dm_target *ti)
 		return;
 	/* No I/O is in flight: every entry is queued or written. */
 	replay_comp_flush(rc);
-	replay_kick(rc);
-	wait_event(rc->idle_wait, replay_idle(rc));
+	replay_wait_idle(rc);
 	mutex_lock(&rc->log_lock);
 	replay_commit(rc);
 	mutex_unlock(&rc->log_lock);
