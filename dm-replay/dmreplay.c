@@ -487,10 +487,18 @@ static int cmd_info(int argc, char **argv)
 enum check_at { CHECK_FLUSH, CHECK_FUA, CHECK_MARK, CHECK_EVERY };
 enum discard_mode { DISCARD_ZERO, DISCARD_DISCARD, DISCARD_SKIP };
 
+/* --from-mark NAME or --from-entry N, of replay and crash-states. */
+struct start_point {
+	const char *mark;
+	u64 entry;
+	bool has_entry;
+};
+
 struct replay_opts {
-	const char *from_mark, *to_mark, *check;
-	u64 from_entry, to_entry;
-	bool has_from_entry, has_to_entry, verbose;
+	struct start_point from;
+	const char *to_mark, *check;
+	u64 to_entry;
+	bool has_to_entry, verbose;
 	enum check_at check_at;
 	enum discard_mode discard;
 };
@@ -504,6 +512,21 @@ static int parse_u64(const char *s, u64 *v)
 	errno = 0;
 	*v = strtoull(s, &end, 10);
 	return errno || *end ? -1 : 0;
+}
+
+/* Option 'F' (--from-mark) or 'f' (--from-entry) into @sp. */
+static int start_point_opt(struct start_point *sp, int c, const char *arg)
+{
+	if (c == 'F') {
+		sp->mark = arg;
+	} else {
+		if (parse_u64(arg, &sp->entry))
+			return usage_error("--from-entry: not a number: '%s'", arg);
+		sp->has_entry = true;
+	}
+	if (sp->mark && sp->has_entry)
+		return usage_error("--from-mark and --from-entry exclude each other");
+	return 0;
 }
 
 /* Zero a range: BLKZEROOUT on a block device, plain writes on a file. */
@@ -620,14 +643,14 @@ static int run_check(const char *cmd, const char *target, const char *log,
  */
 static int replay_plan(struct log *lg, const struct replay_opts *o, u64 *start, u64 *stop)
 {
-	bool have_start = !o->from_mark, have_stop = false;
+	bool have_start = !o->from.mark, have_stop = false;
 	struct dmr_rec rec;
 	enum next_result res;
 
-	*start = o->has_from_entry ? o->from_entry : 0;
+	*start = o->from.has_entry ? o->from.entry : 0;
 	while ((res = log_next(lg, &rec, true)) == NEXT_ENTRY) {
 		if (!have_start) {
-			if (rec.type == DMR_TYPE_MARK && !strcmp(rec.name, o->from_mark)) {
+			if (rec.type == DMR_TYPE_MARK && !strcmp(rec.name, o->from.mark)) {
 				*start = rec.seq + 1;
 				have_start = true;
 			}
@@ -649,12 +672,12 @@ static int replay_plan(struct log *lg, const struct replay_opts *o, u64 *start, 
 	if (res == NEXT_DAMAGED || res == NEXT_IO_ERROR)
 		return report_end(lg, res);
 	if (!have_start) {
-		err("mark '%s' is not in the log", o->from_mark);
+		err("mark '%s' is not in the log", o->from.mark);
 		return EXIT_RUNTIME;
 	}
 	if (o->to_mark && !have_stop) {
 		err("mark '%s' is not in the log%s", o->to_mark,
-		    o->from_mark || o->has_from_entry ? " after the start point" : "");
+		    o->from.mark || o->from.has_entry ? " after the start point" : "");
 		return EXIT_RUNTIME;
 	}
 	if (o->has_to_entry && !have_stop) {
@@ -723,12 +746,10 @@ static int cmd_replay(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'F':
-			o.from_mark = optarg;
-			break;
 		case 'f':
-			if (parse_u64(optarg, &o.from_entry))
-				return usage_error("--from-entry: not a number: '%s'", optarg);
-			o.has_from_entry = true;
+			r = start_point_opt(&o.from, c, optarg);
+			if (r)
+				return r;
 			break;
 		case 'T':
 			o.to_mark = optarg;
@@ -766,8 +787,6 @@ static int cmd_replay(int argc, char **argv)
 	}
 	if (argc - optind != 2)
 		return usage_error("replay takes two arguments: <log_dev> <target_dev>");
-	if (o.from_mark && o.has_from_entry)
-		return usage_error("--from-mark and --from-entry exclude each other");
 	if (o.to_mark && o.has_to_entry)
 		return usage_error("--to-mark and --to-entry exclude each other");
 	if (check_at && !o.check)
@@ -1176,10 +1195,10 @@ static int run_state_check(const char *cmd, const char *target, const char *log,
 }
 
 struct crash_opts {
-	const char *check, *from_mark;
-	u64 from_entry, seed;
+	struct start_point from;
+	const char *check;
+	u64 seed;
 	u32 max_states;
-	bool has_from_entry;
 };
 
 /*
@@ -1305,12 +1324,10 @@ static int cmd_crash_states(int argc, char **argv)
 			o.check = optarg;
 			break;
 		case 'F':
-			o.from_mark = optarg;
-			break;
 		case 'f':
-			if (parse_u64(optarg, &o.from_entry))
-				return usage_error("--from-entry: not a number: '%s'", optarg);
-			o.has_from_entry = true;
+			r = start_point_opt(&o.from, c, optarg);
+			if (r)
+				return r;
 			break;
 		case 'm':
 			if (parse_u64(optarg, &v) || !v || v > 1000000)
@@ -1332,8 +1349,6 @@ static int cmd_crash_states(int argc, char **argv)
 		return usage_error("crash-states takes two arguments: <log_dev> <target_dev>");
 	if (!o.check)
 		return usage_error("crash-states needs --check CMD");
-	if (o.from_mark && o.has_from_entry)
-		return usage_error("--from-mark and --from-entry exclude each other");
 	logpath = argv[optind];
 	target = argv[optind + 1];
 
@@ -1343,24 +1358,24 @@ static int cmd_crash_states(int argc, char **argv)
 	r = load_entries(&lg, &es);
 	if (r)
 		goto out_log;
-	if (o.from_mark) {
+	if (o.from.mark) {
 		for (i = 0; i < es.nr; i++)
-			if (es.rec[i].type == DMR_TYPE_MARK && !strcmp(es.rec[i].name, o.from_mark))
+			if (es.rec[i].type == DMR_TYPE_MARK && !strcmp(es.rec[i].name, o.from.mark))
 				break;
 		if (i == es.nr) {
-			err("mark '%s' is not in the log", o.from_mark);
+			err("mark '%s' is not in the log", o.from.mark);
 			r = EXIT_RUNTIME;
 			goto out_entries;
 		}
 		start = i + 1;
-	} else if (o.has_from_entry) {
-		if (o.from_entry > es.nr) {
+	} else if (o.from.has_entry) {
+		if (o.from.entry > es.nr) {
 			err("start entry %" PRIu64 " is past the end of the log (%" PRIu64
-			    " entries)", o.from_entry, es.nr);
+			    " entries)", o.from.entry, es.nr);
 			r = EXIT_RUNTIME;
 			goto out_entries;
 		}
-		start = o.from_entry;
+		start = o.from.entry;
 	}
 	r = open_target(target, &lg, &fd);
 	if (r)
