@@ -52,6 +52,18 @@ if [ -n "$tsum" ] && [ -n "$isum" ]; then
 fi
 tload=$(get timed_load15)
 iload=$(get icount_load15)
+# More than about one runnable task per core besides the benchmark VM's
+# own means other VMs shared the host during the timed run.
+if awk -v l="${tload:-0}" -v n="$(nproc)" 'BEGIN { exit !(l > n / 2 + 0.5) }'; then
+	loadnote="The host ran other VMs at
+  the same time (the project's helpers test in parallel): with more than
+  one runnable VM per core the timed ratios spread far beyond the 3-6 % of
+  a quiet host, as their ranges show, and only large differences in them
+  mean anything."
+else
+	loadnote="The host ran nothing else of
+  note: the timed ratios spread as on a quiet host (3-6 %)."
+fi
 
 {
 	cat <<EOF
@@ -76,12 +88,8 @@ below are measured, never edited by hand.
   of the modules' sources as built (md5 of Kbuild, dm-*/*.[ch],
   include/*.h): timed ${tsum:-none}, icount ${isum:-none}$same.
 - Host load (15-minute load average at the end of each run, on $(nproc)
-  cores): timed ${tload:-?}, icount ${iload:-?}. The host ran other VMs at
-  the same time (the project's helpers test in parallel): with more than
-  one runnable VM per core the timed ratios spread far beyond the 3-6 % of
-  a quiet host, as their ranges show, and only large differences in them
-  mean anything. The icount run is the robust figure: other load slows it
-  down but does not change it.
+  cores): timed ${tload:-?}, icount ${iload:-?}. $loadnote The icount run
+  is the robust figure: other load slows it down but does not change it.
 
 ## How it is measured
 
