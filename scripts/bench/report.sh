@@ -126,6 +126,13 @@ below are measured, never edited by hand.
   \`verify_writes\`; dm-mirror (core log, nosync) and dm-raid raid1 (no
   metadata devices, nosync) on the same two ramdisks; dm-replay record and
   dm-log-writes on the same data and log devices.
+- dm-replay in the timed run: its data CRC32C runs on crc32c-intel's
+  \`crc32\` and \`pclmulqdq\` instructions, which TCG emulates through
+  helper calls costing the host far more than the one instruction icount
+  counts (or the cycle a CPU takes). Taking the CRC out of a build moved
+  dm-replay / dm-log-writes in a timed run from 0.34-0.48 to 1.11-2.80
+  (docs/dm-replay.rst); the timed dm-replay ratios measure qemu's emulation
+  of those instructions more than the target.
 - "2 × dm-linear" is one fio job over two dm-linear devices, one on each of
   dm-verify's ramdisks (fio alternates between them); its IOPS are halved,
   so it counts pairs of reads: the work of a verified read without the
