@@ -38,6 +38,16 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
+# The debug kernel (KASAN, lockdep, kmemleak) runs the cases 5 to 8 times
+# slower: the limits that hold on the cloud kernel would cut it short.
+if [ "$kernel" = debug ]; then
+	case $vm_env in
+	*CASE_TIMEOUT=*) ;;
+	*) vm_env="$vm_env CASE_TIMEOUT=600" ;;
+	esac
+	vm_timeout=$((vm_timeout * 4))
+fi
+
 passed=0
 failed=0
 mkdir -p "$out"
