@@ -21,6 +21,21 @@ function isort(v, n,    i, j, x) {
 	}
 }
 
+# The median of v[1..n], which it sorts.
+function median(v, n) {
+	isort(v, n)
+	return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+}
+
+# The median over the rounds of A[mode, cfg, job, round], "" without any.
+function round_median(A, m, c, j,    r, n, v) {
+	n = 0
+	for (r = 1; r <= ROUNDS[m]; r++)
+		if ((m, c, j, r) in A)
+			v[++n] = A[m, c, j, r]
+	return n ? median(v, n) : ""
+}
+
 # stats(mode, num, den, job): per-round ratios num/den; sets S_MED, S_MIN,
 # S_MAX, S_N. den "" means the value itself.
 function stats(m, num, den, job,    r, n, v, a, b) {
@@ -41,10 +56,9 @@ function stats(m, num, den, job,    r, n, v, a, b) {
 	S_N = n
 	if (n == 0)
 		return 0
-	isort(v, n)
+	S_MED = median(v, n)
 	S_MIN = v[1]
 	S_MAX = v[n]
-	S_MED = n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
 	return 1
 }
 
@@ -351,30 +365,12 @@ END {
 			j = lj[q]
 			printf "| %s | %s |", m, JLABEL[j]
 			for (p = 1; p <= 2; p++) {
-				c = p == 1 ? "logwrites" : "replay"
-				n = 0
-				for (r = 1; r <= ROUNDS[m]; r++)
-					if ((m, c, j, r) in LOGR)
-						v[++n] = LOGR[m, c, j, r]
-				if (n) {
-					isort(v, n)
-					printf " %.4f |", n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
-				} else {
-					printf " n/m |"
-				}
+				med = round_median(LOGR, m, p == 1 ? "logwrites" : "replay", j)
+				printf "%s", med == "" ? " n/m |" : sprintf(" %.4f |", med)
 			}
 			for (p = 1; p <= 2; p++) {
-				c = p == 1 ? "logwrites" : "replay"
-				n = 0
-				for (r = 1; r <= ROUNDS[m]; r++)
-					if ((m, c, j, r) in DRAIN)
-						v[++n] = DRAIN[m, c, j, r]
-				if (n) {
-					isort(v, n)
-					printf " %d |", n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
-				} else {
-					printf " n/m |"
-				}
+				med = round_median(DRAIN, m, p == 1 ? "logwrites" : "replay", j)
+				printf "%s", med == "" ? " n/m |" : sprintf(" %d |", med)
 			}
 			printf "\n"
 		}
@@ -392,16 +388,8 @@ END {
 			continue
 		printf "| %s |", m
 		for (j = 1; j <= 5; j++) {
-			n = 0
-			for (r = 1; r <= ROUNDS[m]; r++)
-				if ((m, "injectp1", JOBS[j], r) in ERRS)
-					v[++n] = ERRS[m, "injectp1", JOBS[j], r]
-			if (n) {
-				isort(v, n)
-				printf " %.2f %% |", 100 * (n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2)
-			} else {
-				printf " n/m |"
-			}
+			med = round_median(ERRS, m, "injectp1", JOBS[j])
+			printf "%s", med == "" ? " n/m |" : sprintf(" %.2f %% |", 100 * med)
 		}
 		printf "\n"
 	}
