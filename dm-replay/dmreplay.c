@@ -600,20 +600,21 @@ static bool is_check_point(const struct replay_opts *o, const struct dmr_rec *re
 	return false;
 }
 
-/* Run the check command; returns its exit status (or 128 + signal). */
-static int run_check(const char *cmd, const char *target, const char *log,
-		     const struct dmr_rec *rec, const char *mark, int fd)
+/*
+ * Run a check command under sh, once @fd's data is on the device and out of
+ * the page cache, with TARGET, DMREPLAY_TARGET, DMREPLAY_LOG and the
+ * name/value pairs of @vars (NULL-terminated) in its environment. Returns
+ * its exit status (or 128 + signal).
+ */
+static int run_cmd(const char *cmd, const char *target, const char *log, int fd,
+		   const char *const *vars)
 {
-	char entry[32], flags[64];
 	int status;
 	pid_t pid;
 
-	/* The check reads through the page cache: drop what it may hold. */
 	if (fdatasync(fd))
 		return -errno;
 	ioctl(fd, BLKFLSBUF, 0);
-	snprintf(entry, sizeof(entry), "%" PRIu64, rec->seq);
-	flags_str(rec, flags, sizeof(flags));
 	fflush(stdout);
 	fflush(stderr);
 	pid = fork();
@@ -623,9 +624,8 @@ static int run_check(const char *cmd, const char *target, const char *log,
 		setenv("TARGET", target, 1);
 		setenv("DMREPLAY_TARGET", target, 1);
 		setenv("DMREPLAY_LOG", log, 1);
-		setenv("DMREPLAY_ENTRY", entry, 1);
-		setenv("DMREPLAY_MARK", mark, 1);
-		setenv("DMREPLAY_FLAGS", flags, 1);
+		for (; *vars; vars += 2)
+			setenv(vars[0], vars[1], 1);
 		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
 		_exit(127);
 	}
@@ -635,6 +635,21 @@ static int run_check(const char *cmd, const char *target, const char *log,
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
 	return 128 + WTERMSIG(status);
+}
+
+/* The check of replay at entry @rec. */
+static int run_check(const char *cmd, const char *target, const char *log,
+		     const struct dmr_rec *rec, const char *mark, int fd)
+{
+	char entry[32], flags[64];
+	const char *vars[] = {
+		"DMREPLAY_ENTRY", entry, "DMREPLAY_MARK", mark,
+		"DMREPLAY_FLAGS", flags, NULL,
+	};
+
+	snprintf(entry, sizeof(entry), "%" PRIu64, rec->seq);
+	flags_str(rec, flags, sizeof(flags));
+	return run_cmd(cmd, target, log, fd, vars);
 }
 
 /*
@@ -1161,37 +1176,15 @@ static char *format_list(const u64 *idx, const bool *in, u32 n)
 	return buf;
 }
 
+/* The check of crash-states on a state of @epoch made of @entries. */
 static int run_state_check(const char *cmd, const char *target, const char *log, int fd,
 			   u64 epoch, const char *entries)
 {
 	char ep[32];
-	int status;
-	pid_t pid;
+	const char *vars[] = { "DMREPLAY_EPOCH", ep, "DMREPLAY_ENTRIES", entries, NULL };
 
-	if (fdatasync(fd))
-		return -errno;
-	ioctl(fd, BLKFLSBUF, 0);
 	snprintf(ep, sizeof(ep), "%" PRIu64, epoch);
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		setenv("TARGET", target, 1);
-		setenv("DMREPLAY_TARGET", target, 1);
-		setenv("DMREPLAY_LOG", log, 1);
-		setenv("DMREPLAY_EPOCH", ep, 1);
-		setenv("DMREPLAY_ENTRIES", entries, 1);
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(127);
-	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	return 128 + WTERMSIG(status);
+	return run_cmd(cmd, target, log, fd, vars);
 }
 
 struct crash_opts {
