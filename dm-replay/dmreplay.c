@@ -902,32 +902,38 @@ out_log:
 	return r;
 }
 
+/* An entry that is its own completion record. */
+struct own_comp {
+	u64 seq;
+	struct dmr_crec c;
+};
+
 /* Completions as the log has them: records, and entries that are their own. */
 struct completions {
 	struct dmr_crec *recs;		/* records of completion entries, in order */
 	u64 nr_recs;
-	struct dmr_crec *own;		/* entries that are their own record */
-	u64 *own_seq;			/* their sequence numbers */
+	struct own_comp *own;
 	u64 nr_own;
 };
 
-static int grow(void **p, u64 *cap, u64 nr, size_t size)
+/* Room for element @nr of the array at *@p, doubling its capacity *@cap. */
+static void grow(void *p, u64 *cap, u64 nr, size_t size)
 {
-	void *q;
+	void **array = p;
 
 	if (nr < *cap)
-		return 0;
+		return;
 	*cap = *cap ? *cap * 2 : 256;
-	q = realloc(*p, *cap * size);
-	if (!q)
-		return -1;
-	*p = q;
-	return 0;
+	*array = realloc(*array, *cap * size);
+	if (!*array) {
+		err("out of memory for %" PRIu64 " completions", *cap);
+		exit(EXIT_RUNTIME);
+	}
 }
 
 static int load_completions(struct log *lg, struct completions *cs, enum next_result *res)
 {
-	u64 cap_recs = 0, cap_own = 0, cap_seq = 0;
+	u64 cap_recs = 0, cap_own = 0;
 	struct dmr_comp *raw;
 	struct dmr_rec rec;
 	u32 i;
@@ -935,11 +941,9 @@ static int load_completions(struct log *lg, struct completions *cs, enum next_re
 	memset(cs, 0, sizeof(*cs));
 	while ((*res = log_next(lg, &rec, true)) == NEXT_ENTRY) {
 		if (rec.type == DMR_TYPE_IO && (rec.flags & DMR_F_COMPLETED)) {
-			if (grow((void **)&cs->own, &cap_own, cs->nr_own, sizeof(*cs->own)) ||
-			    grow((void **)&cs->own_seq, &cap_seq, cs->nr_own, sizeof(*cs->own_seq)))
-				return -ENOMEM;
-			dmr_entry_crec(&rec, &cs->own[cs->nr_own]);
-			cs->own_seq[cs->nr_own++] = rec.comp_seq;
+			grow(&cs->own, &cap_own, cs->nr_own, sizeof(*cs->own));
+			cs->own[cs->nr_own].seq = rec.comp_seq;
+			dmr_entry_crec(&rec, &cs->own[cs->nr_own++].c);
 			continue;
 		}
 		if (rec.type != DMR_TYPE_COMPLETIONS)
@@ -951,8 +955,7 @@ static int load_completions(struct log *lg, struct completions *cs, enum next_re
 		}
 		raw = (struct dmr_comp *)lg->data;
 		for (i = 0; i < rec.nr_sectors; i++) {
-			if (grow((void **)&cs->recs, &cap_recs, cs->nr_recs, sizeof(*cs->recs)))
-				return -ENOMEM;
+			grow(&cs->recs, &cap_recs, cs->nr_recs, sizeof(*cs->recs));
 			if (dmr_comp_decode(&raw[i], &cs->recs[cs->nr_recs])) {
 				err("%s: entry %" PRIu64 ": invalid completion record %" PRIu64,
 				    lg->path, rec.seq, cs->nr_recs);
@@ -968,7 +971,6 @@ static void free_completions(struct completions *cs)
 {
 	free(cs->recs);
 	free(cs->own);
-	free(cs->own_seq);
 }
 
 static int cmd_completions(int argc, char **argv)
@@ -987,11 +989,6 @@ static int cmd_completions(int argc, char **argv)
 	if (r)
 		return r;
 	r = load_completions(&lg, &cs, &res);
-	if (r == -ENOMEM) {
-		err("%s: out of memory", lg.path);
-		r = EXIT_RUNTIME;
-		goto out;
-	}
 	if (r) {
 		r = EXIT_DAMAGED;
 		goto out;
@@ -1005,18 +1002,11 @@ static int cmd_completions(int argc, char **argv)
 		goto out;
 	}
 	for (i = 0; i < cs.nr_own; i++) {
-		u64 g = cs.own_seq[i];
-
-		/* Beyond the count: a record before it was lost. */
-		if (g >= n)
-			continue;
-		if (taken[g]) {
-			err("%s: completion %" PRIu64 " is recorded twice", lg.path, g);
+		if (!dmr_comp_place(order, taken, n, cs.own[i].seq, &cs.own[i].c)) {
+			err("%s: completion %" PRIu64 " is recorded twice", lg.path, cs.own[i].seq);
 			r = EXIT_DAMAGED;
 			goto out;
 		}
-		taken[g] = 1;
-		order[g] = cs.own[i];
 	}
 	known = dmr_comp_fill(order, taken, n, cs.recs, cs.nr_recs);
 	for (i = 0; i < known; i++)

@@ -303,6 +303,23 @@ void dmr_entry_crec(const struct dmr_rec *rec, struct dmr_crec *c)
 }
 
 /*
+ * Put the record @c of the entry that is completion @seq at its place in
+ * @order, one of @n; a completion beyond them is left out (a record before
+ * it was lost). False when the place is taken already: damage.
+ */
+bool dmr_comp_place(struct dmr_crec *order, u8 *taken, u64 n, u64 seq,
+		    const struct dmr_crec *c)
+{
+	if (seq >= n)
+		return true;
+	if (taken[seq])
+		return false;
+	taken[seq] = 1;
+	order[seq] = *c;
+	return true;
+}
+
+/*
  * The order of @n completions: @order[g] holds the record of each entry that
  * is its own completion record (g its comp_seq, @taken[g] set); the @nr_recs
  * records of the completion entries fill the other places in their order.

@@ -1076,14 +1076,11 @@ static int replay_play_walk(struct replay_c *rc, const struct dmr_sb *sb, struct
 			nr_recs += rec.nr_sectors;
 			n += rec.nr_sectors;
 		} else if (rec.type == DMR_TYPE_IO && (rec.flags & DMR_F_COMPLETED)) {
-			/* Beyond the count: a record before it was lost. */
-			if (load && rec.comp_seq < w->nr) {
-				if (w->taken[rec.comp_seq])
-					return replay_play_damaged(rc, idx, "a completion twice",
-								   error);
-				w->taken[rec.comp_seq] = 1;
-				dmr_entry_crec(&rec, &w->order[rec.comp_seq]);
-			}
+			struct dmr_crec c;
+
+			dmr_entry_crec(&rec, &c);
+			if (load && !dmr_comp_place(w->order, w->taken, w->nr, rec.comp_seq, &c))
+				return replay_play_damaged(rc, idx, "a completion twice", error);
 			n++;
 		}
 		if (n > REPLAY_PLAY_MAX_RECORDS) {

@@ -230,6 +230,8 @@ void dmr_comp_encode(struct dmr_comp *out, const struct dmr_crec *c);
 enum dmr_err dmr_comp_decode(const struct dmr_comp *in, struct dmr_crec *c);
 bool dmr_comp_match(const struct dmr_crec *a, const struct dmr_crec *b);
 void dmr_entry_crec(const struct dmr_rec *rec, struct dmr_crec *c);
+bool dmr_comp_place(struct dmr_crec *order, u8 *taken, u64 n, u64 seq,
+		    const struct dmr_crec *c);
 u64 dmr_comp_fill(struct dmr_crec *order, const u8 *taken, u64 n,
 		  const struct dmr_crec *recs, u64 nr_recs);
 const char *dmr_comp_op_str(u8 op);

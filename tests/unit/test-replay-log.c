@@ -379,10 +379,13 @@ UNIT_CASE(entries_carry_completions)
 	CHECK_EQ(c.op, DMR_OP_DISCARD);
 
 	/* Entries at 0, 2 and 5; the records fill 1, 3 and 4 in their order. */
-	order[0] = c;
-	order[2] = c;
-	order[5] = c;
-	taken[0] = taken[2] = taken[5] = 1;
+	CHECK(dmr_comp_place(order, taken, 6, 0, &c));
+	CHECK(dmr_comp_place(order, taken, 6, 2, &c));
+	CHECK(dmr_comp_place(order, taken, 6, 5, &c));
+	CHECK(taken[0] && taken[2] && taken[5] && !taken[1] && !taken[3] && !taken[4]);
+	/* The same place twice is damage; one beyond the count is left out. */
+	CHECK(!dmr_comp_place(order, taken, 6, 2, &c));
+	CHECK(dmr_comp_place(order, taken, 6, 6, &c));
 	CHECK_EQ(dmr_comp_fill(order, taken, 6, recs, 3), 6);
 	CHECK_EQ(order[1].sector, 1);
 	CHECK_EQ(order[3].sector, 2);
