@@ -9,21 +9,35 @@
 #     headers (installed with apt), both of the same ABI and version
 #   - checkpatch.pl and its data files from linux-source-6.1
 #
-# Usage: scripts/setup.sh [--kernel-only] [--rt]
+# Usage: scripts/setup.sh [--kernel-only] [--kernel cloud|6.12|rt]
+#   --kernel  which test kernel to install (default cloud: Debian 12's own
+#             6.1 cloud kernel; 6.12: the 6.12 cloud kernel of the same
+#             package lists; rt: the 6.1 PREEMPT_RT kernel). --rt is the
+#             same as --kernel rt.
 # Prints nothing when everything is already in place.
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cache=$top/.cache
 kernel_only=0
-flavour=cloud
-for arg in "$@"; do
-	case $arg in
+kernel=cloud
+while [ $# -gt 0 ]; do
+	case $1 in
 	--kernel-only) kernel_only=1 ;;
-	--rt) flavour=rt ;;
-	*) echo "setup.sh: unknown argument $arg" >&2; exit 2 ;;
+	--rt) kernel=rt ;;
+	--kernel) kernel=${2:-}; shift ;;
+	*) echo "setup.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
+	shift
 done
+# meta: the package naming the ABI; flavour: the ABI's suffix; abi_file
+# records the installed ABI under .cache/kernel/.
+case $kernel in
+cloud) meta=linux-image-cloud-amd64 flavour=cloud abi_name=abi ;;
+6.12) meta=linux-image-6.12-cloud-amd64 flavour=cloud abi_name=abi-6.12 ;;
+rt) meta=linux-image-rt-amd64 flavour=rt abi_name=abi-rt ;;
+*) echo "setup.sh: unknown kernel '$kernel' (cloud, 6.12 or rt)" >&2; exit 2 ;;
+esac
 
 export DEBIAN_FRONTEND=noninteractive
 updated=0
@@ -67,11 +81,9 @@ fi
 # taken at the same version from the same package lists.
 kdir_cache=$cache/kernel
 mkdir -p "$kdir_cache"
-abi_file=$kdir_cache/abi
-[ $flavour = cloud ] || abi_file=$kdir_cache/abi-$flavour
+abi_file=$kdir_cache/$abi_name
 
 resolve_abi() {
-	meta=linux-image-$flavour-amd64
 	dep=$(apt-cache depends "$meta" 2> /dev/null |
 		sed -n "s/^ *Depends: linux-image-\([0-9].*-$flavour-amd64\)\$/\1/p" | head -n1)
 	if [ -z "$dep" ]; then

@@ -8,7 +8,7 @@
 # Usage: scripts/vm.sh --mode test|demo|bench|shell [options]
 #   --only "LIST"     test cases or groups to run (test mode)
 #   --timeout SECS    wall-clock limit for the whole VM (default 900)
-#   --kernel FLAVOUR  cloud (default), debug or rt
+#   --kernel KERNEL   cloud (default: Debian 12's 6.1), 6.12, debug or rt
 #   --env "K=V ..."   extra variables for the guest's run.conf
 # Environment:
 #   DMTK_OUT      work directory (default out/)
@@ -46,8 +46,8 @@ done
 case $flavour in
 cloud) "$top/scripts/setup.sh" --kernel-only || exit 2
 	abi=$(cat "$top/.cache/kernel/abi") ;;
-rt) "$top/scripts/setup.sh" --kernel-only --rt || exit 2
-	abi=$(cat "$top/.cache/kernel/abi-rt") ;;
+6.12|rt) "$top/scripts/setup.sh" --kernel-only --kernel "$flavour" || exit 2
+	abi=$(cat "$top/.cache/kernel/abi-$flavour") ;;
 debug) "$top/scripts/debug-kernel.sh" || exit 2
 	abi=$(cat "$top/.cache/kernel/abi-debug") ;;
 *) echo "vm.sh: unknown kernel flavour $flavour" >&2; exit 2 ;;
