@@ -4,6 +4,9 @@
 #
 #   make               build the three modules and the userspace tools
 #   make test [T=...]  everything a change must pass (host set-up included)
+#        [KERNEL=6.12]   on Debian's 6.12 cloud kernel instead of 6.1
+#        [GEOMETRY=4096] the VM cases on 4096-byte logical block devices
+#        [VM_ONLY=1]     only the VM suite (no build, lint, unit steps)
 #   make demo          boot the test VM and show each target at work
 #   make bench         benchmarks against the stock targets (not in CI)
 #   make lint          checkpatch --strict and sparse on the kernel sources
@@ -104,7 +107,8 @@ lint: kernel-setup
 	@scripts/lint.sh
 
 test:
-	@scripts/run-tests.sh $(if $(T),--only "$(T)") $(if $(KERNEL),--kernel $(KERNEL))
+	@scripts/run-tests.sh $(if $(T),--only "$(T)") $(if $(KERNEL),--kernel $(KERNEL)) \
+		$(if $(GEOMETRY),--geometry $(GEOMETRY)) $(if $(VM_ONLY),--vm-only)
 
 demo:
 	@scripts/run-demo.sh

@@ -8,7 +8,7 @@ set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 out=${DMTK_OUT:-$top/out}
 "$top/scripts/setup.sh" || exit 2
-abi=$(cat "$top/.cache/kernel/abi")
+abi=${DMTK_ABI:-$(cat "$top/.cache/kernel/abi")}
 rc=0
 
 # Kernel sources: everything Kbuild compiles, and the headers they include.

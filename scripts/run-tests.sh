@@ -6,10 +6,16 @@
 # sparse), the host unit tests and the VM suite, and ends with the line
 # "N passed, N failed". Exit code 0 only when nothing failed.
 #
-# Usage: scripts/run-tests.sh [--only "CASES"] [--kernel cloud|debug|rt]
+# Usage: scripts/run-tests.sh [--only "CASES"] [--kernel cloud|6.12|debug|rt]
+#                             [--geometry 512|4096] [--vm-only]
 #                             [--torture SEED OPS] [--fuzz COUNT]
 #   --only     VM cases or groups (e.g. "inject/003 verify"); skips lint and
 #              unit tests, so one case can be iterated on quickly.
+#   --kernel   the test kernel: cloud (Debian 12's 6.1, default), 6.12
+#              (Debian's 6.12 cloud kernel), debug or rt; the build and lint
+#              steps use its headers.
+#   --geometry the logical block size of the cases' ramdisks (default 512).
+#   --vm-only  only the VM suite (no build, lint, unit or harness steps).
 #   --torture  the long torture run (make torture): only the torture cases,
 #              OPS requests each (default 1000000), SEED "" for a random one.
 #   --fuzz     the full fuzz run: only the fuzz cases, COUNT inputs per target.
@@ -21,19 +27,26 @@ out=${DMTK_OUT:-$top/out}
 export DMTK_OUT=$out
 only=
 kernel=cloud
+geometry=512
+vm_only=0
 vm_env=
 vm_timeout=1500
+# Two cores run two VMs at once, each taking every other case.
+shards=${DMTK_SHARDS:-$(nproc)}
+[ "$shards" -le 2 ] || shards=2
 while [ $# -gt 0 ]; do
 	case $1 in
 	--only) only=$2; shift 2 ;;
 	--kernel) kernel=$2; shift 2 ;;
+	--geometry) geometry=$2; shift 2 ;;
+	--vm-only) vm_only=1; shift ;;
 	--torture)
 		only=torture
 		vm_env="DMTK_TORTURE_SEED=${2:-random} DMTK_TORTURE_OPS=${3:-1000000} CASE_TIMEOUT=7200"
 		vm_timeout=36000
 		shift 3 ;;
 	--fuzz) only=fuzz; vm_env="DMTK_FUZZ_COUNT=$2 CASE_TIMEOUT=3600"; vm_timeout=14400; shift 2 ;;
-	-h|--help) sed -n '3,18s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	-h|--help) sed -n '3,25s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "run-tests.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -56,23 +69,46 @@ pass() { echo "ok   $1"; passed=$((passed + 1)); }
 flunk() { echo "FAIL $1"; failed=$((failed + 1)); }
 
 "$top/scripts/setup.sh" || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
+case $kernel in
+cloud|debug) ;;
+*) "$top/scripts/setup.sh" --kernel-only --kernel "$kernel" ||
+	{ echo "setup of kernel $kernel failed"; echo "0 passed, 1 failed"; exit 1; } ;;
+esac
+# The headers the build and lint steps compile against.
+case $kernel in
+6.12|rt) abi=$(cat "$top/.cache/kernel/abi-$kernel") ;;
+*) abi=$(cat "$top/.cache/kernel/abi") ;;
+esac
 
-if [ -z "$only" ]; then
+host_steps=0
+[ -z "$only" ] && [ $vm_only = 0 ] && host_steps=1
+
+# The harness proves itself: a failing case, a kernel WARNING and a hung
+# case must each be reported as a failure. Its VM boots while the host
+# steps below run (one core each).
+if [ $host_steps = 1 ]; then
+	DMTK_OUT=$out/selftest DMTK_MODULES=" " \
+		DMTK_EXTRA_MODULES="dmtk-selftest" \
+		"$top/scripts/vm.sh" --mode test --kernel "$kernel" --only selftest \
+		--env "CASE_TIMEOUT=5" --timeout 300 > "$out/selftest.log" 2>&1 &
+	selftest_pid=$!
+fi
+
+if [ $host_steps = 1 ]; then
 	# Build exactly as a user would, in a scratch copy, and count warnings.
-	abi=$(cat "$top/.cache/kernel/abi")
 	bsrc=$out/build-src
 	rm -rf "$bsrc"
 	mkdir -p "$bsrc"
 	tar -C "$top" --exclude=./.git --exclude=./out --exclude=./.cache -cf - . | tar -C "$bsrc" -xf -
 	if make -C "$bsrc" KDIR="/usr/src/linux-headers-$abi" all > "$out/make-all.log" 2>&1 &&
 		! grep -q 'warning:' "$out/make-all.log"; then
-		pass "build/make-all  (modules W=1 and tools: no warnings)"
+		pass "build/make-all  (modules W=1 against $abi, and tools: no warnings)"
 	else
-		flunk "build/make-all"
+		flunk "build/make-all  ($abi)"
 		grep -E 'warning:|error:|Error' "$out/make-all.log" | head -n 40 | sed 's/^/    | /'
 	fi
 
-	lint_out=$("$top/scripts/lint.sh")
+	lint_out=$(DMTK_ABI=$abi "$top/scripts/lint.sh")
 	echo "$lint_out"
 	passed=$((passed + $(echo "$lint_out" | grep -c '^ok ')))
 	failed=$((failed + $(echo "$lint_out" | grep -c '^FAIL ')))
@@ -98,15 +134,8 @@ if [ -z "$only" ]; then
 		flunk "unit/build"
 		sed 's/^/    | /' "$out/unit-build.log" | tail -n 30
 	fi
-fi
 
-# The harness proves itself: a failing case, a kernel WARNING and a hung
-# case must each be reported as a failure.
-if [ -z "$only" ]; then
-	DMTK_OUT=$out/selftest DMTK_MODULES=" " \
-		DMTK_EXTRA_MODULES="dmtk-selftest" \
-		"$top/scripts/vm.sh" --mode test --only selftest --env "CASE_TIMEOUT=5" \
-		--timeout 300 > "$out/selftest.log" 2>&1
+	wait "$selftest_pid"
 	st_rc=$?
 	check_selftest() {
 		if [ $st_rc != 0 ] && grep -Eq "$2" "$out/selftest.log"; then
@@ -122,18 +151,25 @@ if [ -z "$only" ]; then
 	check_selftest hung-case-fails "timed out after 5s"
 fi
 
-# The VM suite.
-"$top/scripts/vm.sh" --mode test --kernel "$kernel" --only "$only" --timeout "$vm_timeout" \
-	--env "$vm_env" > "$out/vm.log" 2>&1
-vm_rc=$?
-cat "$out/vm.log"
-line=$(grep '^vm-totals ' "$out/vm.log" | tail -n 1)
-if [ -n "$line" ]; then
+# The VM suite, in $shards VMs at once. Each case's line is shown as its
+# guest prints it; the exit code travels through a file, since a
+# pipeline's is tee's.
+[ "$kernel" = debug ] && shards=1
+echo "vm: kernel $kernel ($abi), ${geometry}-byte ramdisks, $shards VM(s)"
+{
+	"$top/scripts/vm.sh" --mode test --kernel "$kernel" --only "$only" \
+		--timeout "$vm_timeout" --env "$vm_env" --shards "$shards" \
+		--geometry "$geometry" 2>&1
+	echo $? > "$out/vm.rc"
+} | tee "$out/vm.log"
+vm_rc=$(cat "$out/vm.rc")
+totals=$(grep -c '^vm-totals ' "$out/vm.log")
+for line in $(grep '^vm-totals ' "$out/vm.log" | tr ' ' '_'); do
 	passed=$((passed + $(echo "$line" | sed 's/.*passed=\([0-9]*\).*/\1/')))
 	failed=$((failed + $(echo "$line" | sed 's/.*failed=\([0-9]*\).*/\1/')))
-fi
-if [ $vm_rc != 0 ] && { [ -z "$line" ] || grep -q '^vm: kernel splat' "$out/vm.log"; }; then
-	flunk "vm/run  (the VM did not complete cleanly: see above)"
+done
+if [ "$vm_rc" != 0 ] && { [ "$totals" -lt "$shards" ] || grep -q '^vm: kernel splat' "$out/vm.log"; }; then
+	flunk "vm/run  (a VM did not complete cleanly: see above)"
 fi
 
 echo "$passed passed, $failed failed"

@@ -10,6 +10,11 @@
 #   --timeout SECS    wall-clock limit for the whole VM (default 900)
 #   --kernel KERNEL   cloud (default: Debian 12's 6.1), 6.12, debug or rt
 #   --env "K=V ..."   extra variables for the guest's run.conf
+#   --shards N        test mode: boot N VMs at once, each running every Nth
+#                     case (default 1); their lines are shown as they come
+#   --geometry BYTES  logical block size of the cases' /dev/ram0..7: 512
+#                     (brd, default) or 4096 (memory-backed null_blk devices
+#                     of the same names and size)
 # Environment:
 #   DMTK_OUT      work directory (default out/)
 #   DMTK_MODULES  the kit's modules to build and load (default all three)
@@ -30,6 +35,8 @@ only=
 timeout=900
 flavour=cloud
 extra_env=
+shards=1
+geometry=512
 
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -38,10 +45,22 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout=$2; shift 2 ;;
 	--kernel) flavour=$2; shift 2 ;;
 	--env) extra_env=$2; shift 2 ;;
-	-h|--help) sed -n '3,23s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	--shards) shards=$2; shift 2 ;;
+	--geometry) geometry=$2; shift 2 ;;
+	-h|--help) sed -n '3,28s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "vm.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
+
+case $geometry in
+512|4096) ;;
+*) echo "vm.sh: --geometry takes 512 or 4096" >&2; exit 2 ;;
+esac
+case $shards in
+[1-8]) ;;
+*) echo "vm.sh: --shards takes 1 to 8" >&2; exit 2 ;;
+esac
+[ "$mode" = test ] || shards=1
 
 case $flavour in
 cloud) "$top/scripts/setup.sh" --kernel-only || exit 2
@@ -99,34 +118,75 @@ accel="-accel tcg -cpu max"
 icount=
 [ "${DMTK_ICOUNT:-0}" = 1 ] && icount="-icount shift=0,sleep=off"
 
-console=$out/console.log
-klog=$out/kernel.log
-rm -f "$console" "$klog"
 stdin=/dev/null
 [ "$mode" = shell ] && stdin=/dev/stdin
-# shellcheck disable=SC2086
-timeout --foreground -k 10 "$timeout" qemu-system-x86_64 -machine q35 $accel $icount \
-	-smp "${DMTK_SMP:-1}" -m "${DMTK_MEM:-2048}" \
-	-kernel "$top/.cache/kernel/$abi/vmlinuz" \
-	-initrd "$out/initramfs-$abi/initramfs.cpio" \
-	-append "console=ttyS1 loglevel=5 panic=-1 no_timer_check rdinit=/init" \
-	-display none -no-reboot -nic none -monitor none \
-	-serial stdio -serial "file:$klog" < "$stdin" | tee "$console"
-qemu_rc=$?
-
-rc=$(sed -n 's/^DMTK-EXIT: \([0-9]*\).*/\1/p' "$console" | tail -n 1)
-if [ -z "$rc" ]; then
-	echo "vm: the guest did not finish (crash, panic or the ${timeout}s limit; qemu rc $qemu_rc)"
-	echo "vm: last kernel log lines ($klog):"
-	tail -n 40 "$klog" | sed 's/^/    ! /'
-	rc=1
-fi
-
-# Safety net: the whole kernel log, whatever the guest itself saw.
 SPLAT='BUG:|WARNING:|Oops|general protection|kernel BUG|list_add corruption|list_del corruption|hung task|blocked for more than|refcount_t|UBSAN|soft lockup|rcu.*stall|KASAN|unreferenced object'
-if grep -Eq "$SPLAT" "$klog"; then
-	echo "vm: kernel splat in $klog:"
-	awk -v re="$SPLAT" '/dmtk: start / { test = $NF } $0 ~ re { print "    ! [" (test ? test : "boot") "] " $0 }' "$klog" | head -n 40
-	[ "$rc" = 0 ] && rc=1
+
+# boot SHARD: one VM; the guest reads its shard and geometry from the
+# kernel command line. Its console goes to console[-SHARD].log, its kernel
+# log to kernel[-SHARD].log.
+boot() {
+	sfx=
+	[ "$shards" = 1 ] || sfx=-$1
+	console=$out/console$sfx.log
+	klog=$out/kernel$sfx.log
+	rm -f "$console" "$klog"
+	# shellcheck disable=SC2086
+	timeout --foreground -k 10 "$timeout" qemu-system-x86_64 -machine q35 $accel $icount \
+		-smp "${DMTK_SMP:-1}" -m "${DMTK_MEM:-2048}" \
+		-kernel "$top/.cache/kernel/$abi/vmlinuz" \
+		-initrd "$out/initramfs-$abi/initramfs.cpio" \
+		-append "console=ttyS1 loglevel=5 panic=-1 no_timer_check rdinit=/init dmtk.shard=$1/$shards dmtk.geometry=$geometry" \
+		-display none -no-reboot -nic none -monitor none \
+		-serial stdio -serial "file:$klog" < "$stdin" | show "$console"
+	qemu_rc=$?
+
+	rc=$(sed -n 's/^DMTK-EXIT: \([0-9]*\).*/\1/p' "$console" | tail -n 1)
+	if [ -z "$rc" ]; then
+		echo "vm: the guest did not finish (crash, panic or the ${timeout}s limit; qemu rc $qemu_rc)"
+		echo "vm: last kernel log lines ($klog):"
+		tail -n 40 "$klog" | sed 's/^/    ! /'
+		rc=1
+	fi
+
+	# Safety net: the whole kernel log, whatever the guest itself saw.
+	if grep -Eq "$SPLAT" "$klog"; then
+		echo "vm: kernel splat in $klog:"
+		awk -v re="$SPLAT" '/dmtk: start / { test = $NF } $0 ~ re { print "    ! [" (test ? test : "boot") "] " $0 }' "$klog" | head -n 40
+		[ "$rc" = 0 ] && rc=1
+	fi
+	echo "$rc" > "$out/vm-rc-$1"
+}
+
+# show FILE: stdin to stdout and FILE. One VM: as it comes (the shell
+# mode's prompts have no newline). Several: a whole line a write.
+show() {
+	if [ "$shards" = 1 ]; then
+		tee "$1"
+		return
+	fi
+	while IFS= read -r line; do
+		printf '%s\n' "$line"
+		printf '%s\n' "$line" >> "$1"
+	done
+}
+
+rm -f "$out"/vm-rc-*
+if [ "$shards" = 1 ]; then
+	boot 1 # in the foreground: the shell mode's VM reads this terminal
+else
+	i=1
+	while [ $i -le "$shards" ]; do
+		boot $i &
+		i=$((i + 1))
+	done
+	wait
 fi
+rc=0
+i=1
+while [ $i -le "$shards" ]; do
+	r=$(cat "$out/vm-rc-$i" 2> /dev/null || echo 1)
+	[ "$r" = 0 ] || rc=$r
+	i=$((i + 1))
+done
 exit "$rc"

@@ -9,10 +9,20 @@
 # Environment: DMTK_ONLY     cases ("inject/003") or groups ("inject"), or all
 #              DMTK_MODULES  the kit's modules to load
 #              CASE_TIMEOUT  seconds per case (default 120)
+#              DMTK_SHARD    I/N: run the Ith of every N cases (default 1/1)
+#              DMTK_GEOMETRY 512 (brd ramdisks, default) or 4096: /dev/ram0..7
+#                            are then memory-backed null_blk devices of the
+#                            same names and size with 4096-byte logical
+#                            blocks; a case whose header says
+#                            "# geometry: 512 <why>" is skipped there.
 
 TESTS=${TESTS:-/dmtk/tests}
 export TESTS
 CASE_TIMEOUT=${CASE_TIMEOUT:-120}
+DMTK_SHARD=${DMTK_SHARD:-1/1}
+DMTK_GEOMETRY=${DMTK_GEOMETRY:-512}
+shard_i=${DMTK_SHARD%/*}
+shard_n=${DMTK_SHARD#*/}
 SPLAT='BUG:|WARNING:|Oops|general protection|kernel BUG|list_add corruption|list_del corruption|hung task|blocked for more than|refcount_t|UBSAN|soft lockup|rcu.*stall|KASAN|unreferenced object|Call Trace'
 passed=0
 failed=0
@@ -45,11 +55,40 @@ list_cases() {
 	done
 }
 
+# sharded LIST: every shard_n-th line of LIST, from the shard_i-th.
+sharded() {
+	awk -v i="$shard_i" -v n="$shard_n" '(NR - i) % n == 0'
+}
+
+NULLB=/sys/kernel/config/nullb
+
 reset_ramdisks() {
 	timeout 30 dmsetup remove_all --force > /dev/null 2>&1
-	rmmod brd 2> /dev/null
-	modprobe brd rd_nr=8 rd_size=65536 max_part=0
+	if [ "$DMTK_GEOMETRY" = 512 ]; then
+		rmmod brd 2> /dev/null
+		modprobe brd rd_nr=8 rd_size=65536 max_part=0
+		return
+	fi
+	# Memory-backed null_blk named ram0..ram7 (a configfs device is named
+	# after its directory); a new device starts zeroed, as brd does.
+	for d in "$NULLB"/ram*; do
+		[ -d "$d" ] || continue
+		echo 0 > "$d/power"
+		rmdir "$d"
+	done
+	for i in 0 1 2 3 4 5 6 7; do
+		d=$NULLB/ram$i
+		mkdir "$d" && echo 64 > "$d/size" && echo "$DMTK_GEOMETRY" > "$d/blocksize" &&
+			echo 1 > "$d/memory_backed" && echo 1 > "$d/power" ||
+			echo "run-guest: cannot create $d" >&2
+	done
 }
+
+if [ "$DMTK_GEOMETRY" != 512 ]; then
+	mkdir -p /sys/kernel/config
+	mount -t configfs configfs /sys/kernel/config 2> /dev/null
+	modprobe null_blk nr_devices=0
+fi
 
 uptime_cs() {
 	awk '{ split($1, t, "."); print t[1] * 100 + t[2] }' /proc/uptime
@@ -67,7 +106,7 @@ for m in $DMTK_MODULES; do
 	modprobe "$m" || { echo "FAIL modprobe $m"; failed=$((failed + 1)); }
 done
 
-for name in $(list_cases); do
+for name in $(list_cases | sharded); do
 	case=$TESTS/$name
 	if [ ! -f "$case" ]; then
 		record FAIL "$name" 0 "no such case"
@@ -76,6 +115,13 @@ for name in $(list_cases); do
 		continue
 	fi
 	desc=$(sed -n '2s/^# description: //p' "$case")
+	needs=$(sed -n '3,6s/^# geometry: //p' "$case")
+	if [ -n "$needs" ] && [ "${needs%% *}" != "$DMTK_GEOMETRY" ]; then
+		record skip "$name" 0 "$desc"
+		echo "    SKIP: geometry ${needs%% *} only:${needs#"${needs%% *}"}"
+		skipped=$((skipped + 1))
+		continue
+	fi
 	reset_ramdisks
 	dmesg -c > /dev/null
 	echo "dmtk: start $name" > /dev/kmsg
