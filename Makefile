@@ -64,10 +64,12 @@ tools:
 	@for t in $(TOOLS); do [ -f $$t.c ] || continue; \
 		$(MAKE) --no-print-directory $$t || exit 1; done
 
-dm-replay/dmreplay: dm-replay/dmreplay.c dm-replay/replay-log.c dm-replay/crash-gen.c \
-		dm-replay/crash-gen.h include/dm-replay-log.h include/dmtk-compat.h
-	$(CC) $(USER_CFLAGS) -o $@ dm-replay/dmreplay.c dm-replay/replay-log.c \
-		dm-replay/crash-gen.c -ldevmapper
+DMREPLAY_SRCS := $(wildcard dm-replay/dmreplay*.c) dm-replay/replay-log.c dm-replay/crash-gen.c
+DMREPLAY_HDRS := dm-replay/dmreplay.h dm-replay/crash-gen.h include/dm-replay-log.h \
+	include/dmtk-compat.h include/dmtk-prng.h
+
+dm-replay/dmreplay: $(DMREPLAY_SRCS) $(DMREPLAY_HDRS)
+	$(CC) $(USER_CFLAGS) -o $@ $(DMREPLAY_SRCS) -ldevmapper
 
 tests/torture/dmtk-torture: tests/torture/dmtk-torture.c include/dmtk-prng.h
 	$(CC) $(USER_CFLAGS) -pthread -o $@ $<
