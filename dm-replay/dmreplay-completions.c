@@ -36,7 +36,8 @@ static void grow(void *p, u64 *cap, u64 nr, size_t size)
 	}
 }
 
-static int load_completions(struct log *lg, struct completions *cs, enum next_result *res)
+/* The completions of entries [0, @stop) of a scanned log. */
+static int load_completions(struct log *lg, struct completions *cs, u64 stop, u64 *places)
 {
 	u64 cap_recs = 0, cap_own = 0;
 	struct dmr_comp *raw;
@@ -44,29 +45,27 @@ static int load_completions(struct log *lg, struct completions *cs, enum next_re
 	u32 i;
 
 	memset(cs, 0, sizeof(*cs));
-	while ((*res = log_next(lg, &rec, true)) == NEXT_ENTRY) {
+	*places = 0;
+	log_rewind(lg);
+	while (lg->index < stop) {
+		if (log_next(lg, &rec, true) != NEXT_ENTRY) {
+			err("%s: the log changed while it was read", lg->path);
+			return EXIT_RUNTIME;
+		}
 		if (rec.type == DMR_TYPE_IO && (rec.flags & DMR_F_COMPLETED)) {
 			grow(&cs->own, &cap_own, cs->nr_own, sizeof(*cs->own));
 			cs->own[cs->nr_own].seq = rec.comp_seq;
 			dmr_entry_crec(&rec, &cs->own[cs->nr_own++].c);
+			/* The reader checked they rise, and by how much. */
+			*places = rec.comp_seq + 1;
 			continue;
 		}
 		if (rec.type != DMR_TYPE_COMPLETIONS)
 			continue;
-		if (rec.sector != cs->nr_recs) {
-			err("%s: entry %" PRIu64 ": completion records start at %" PRIu64
-			    ", expected %" PRIu64, lg->path, rec.seq, rec.sector, cs->nr_recs);
-			return -EINVAL;
-		}
 		raw = (struct dmr_comp *)lg->data;
 		for (i = 0; i < rec.nr_sectors; i++) {
 			grow(&cs->recs, &cap_recs, cs->nr_recs, sizeof(*cs->recs));
-			if (dmr_comp_decode(&raw[i], &cs->recs[cs->nr_recs])) {
-				err("%s: entry %" PRIu64 ": invalid completion record %" PRIu64,
-				    lg->path, rec.seq, cs->nr_recs);
-				return -EINVAL;
-			}
-			cs->nr_recs++;
+			dmr_comp_decode(&raw[i], &cs->recs[cs->nr_recs++]);
 		}
 	}
 	return 0;
@@ -78,27 +77,42 @@ static void free_completions(struct completions *cs)
 	free(cs->own);
 }
 
+/*
+ * The completion order: every place up to the first one the log has no
+ * record for. A record is missing when the completion entry that held it
+ * was never written (the recording did not stop cleanly: a crash); the
+ * places after it are unknown. Without a stop point that is a failure;
+ * with one, only if a place the entries before the stop need is missing.
+ */
 int cmd_completions(int argc, char **argv)
 {
 	struct dmr_crec *order = NULL;
-	struct completions cs;
-	enum next_result res;
-	u64 i, n, known;
-	struct log lg;
+	struct log_limit lim = { 0 };
+	u64 i, n, own_places, known, stop;
+	struct completions cs = { 0 };
+	const char *path;
 	u8 *taken = NULL;
-	int r;
+	struct log lg;
+	int r, r2;
 
-	if (argc != 2)
-		return usage_error("completions takes one argument: <log_dev>");
-	r = log_open(&lg, argv[1]);
+	r = walk_args(argc, argv, "completions", &lim, &path);
 	if (r)
-		return r;
-	r = load_completions(&lg, &cs, &res);
-	if (r) {
-		r = EXIT_DAMAGED;
+		return r < 0 ? 0 : r;
+	r = log_open(&lg, path);
+	if (r)
 		goto out;
-	}
+	r = log_scan(&lg);
+	if (r)
+		goto out;
+	r = log_limit_stop(&lg, &lim, &stop);
+	if (r)
+		goto out;
+	r = load_completions(&lg, &cs, stop, &own_places);
+	if (r)
+		goto out;
 	n = cs.nr_recs + cs.nr_own;
+	if (own_places > n)
+		n = own_places;
 	order = calloc(n ?: 1, sizeof(*order));
 	taken = calloc(n ?: 1, 1);
 	if (!order || !taken) {
@@ -106,13 +120,8 @@ int cmd_completions(int argc, char **argv)
 		r = EXIT_RUNTIME;
 		goto out;
 	}
-	for (i = 0; i < cs.nr_own; i++) {
-		if (!dmr_comp_place(order, taken, n, cs.own[i].seq, &cs.own[i].c)) {
-			err("%s: completion %" PRIu64 " is recorded twice", lg.path, cs.own[i].seq);
-			r = EXIT_DAMAGED;
-			goto out;
-		}
-	}
+	for (i = 0; i < cs.nr_own; i++)
+		dmr_comp_place(order, taken, n, cs.own[i].seq, &cs.own[i].c);
 	known = dmr_comp_fill(order, taken, n, cs.recs, cs.nr_recs);
 	for (i = 0; i < known; i++)
 		printf("%" PRIu64 " %s %" PRIu64 " %u%s%s%s%s\n", i,
@@ -122,10 +131,24 @@ int cmd_completions(int argc, char **argv)
 		       order[i].flags & DMR_CF_META ? " meta" : "",
 		       order[i].flags & DMR_CF_ERROR ? " error" : "");
 	fflush(stdout);
-	if (known < n)
-		err("%s: completion %" PRIu64 " is missing from the log: the order of the %"
-		    PRIu64 " after it is unknown", lg.path, known, n - known - 1);
-	r = report_end(&lg, res);
+	if (known < n) {
+		bool asked = lim.has_to_entry || lim.to_last_flush;
+
+		if (known)
+			err("%s: completion order known only up to completion %" PRIu64
+			    " (of at least %" PRIu64 "): completion %" PRIu64 " is missing (its "
+			    "record was in a completion entry never written: the recording "
+			    "did not stop cleanly)", lg.path, known - 1, n, known);
+		else
+			err("%s: completion order unknown (of at least %" PRIu64 " completions): "
+			    "completion 0 is missing (its record was in a completion entry never "
+			    "written: the recording did not stop cleanly)", lg.path, n);
+		if (!asked || known < own_places)
+			r = EXIT_DAMAGED;
+	}
+	r2 = log_check_stop(&lg, stop, lim.has_to_entry || lim.to_last_flush);
+	if (!r)
+		r = r2;
 out:
 	free(order);
 	free(taken);

@@ -1,28 +1,41 @@
 // SPDX-License-Identifier: GPL-2.0
-/* dmreplay info and list: a log's superblock, a summary, its entries. */
+/*
+ * dmreplay info and list: a log's superblock, a summary, its entries; up
+ * to --to-entry N or --to-last-flush, else up to where the log ends.
+ */
 #include <inttypes.h>
 
 #include "dmreplay.h"
 
 int cmd_list(int argc, char **argv)
 {
+	struct log_limit lim = { 0 };
+	const char *path;
 	struct dmr_rec rec;
-	enum next_result res;
 	struct log lg;
 	char flags[64];
+	u64 stop;
 	int r;
 
-	if (argc != 2)
-		return usage_error("list takes one argument: <log_dev>");
-	r = log_open(&lg, argv[1]);
+	r = walk_args(argc, argv, "list", &lim, &path);
 	if (r)
-		return r;
-	while ((res = log_next(&lg, &rec, true)) == NEXT_ENTRY)
+		return r < 0 ? 0 : r;
+	r = log_open(&lg, path);
+	if (r)
+		goto out;
+	r = log_scan(&lg);
+	if (r)
+		goto out;
+	r = log_limit_stop(&lg, &lim, &stop);
+	if (r)
+		goto out;
+	while (lg.index < stop && log_next(&lg, &rec, false) == NEXT_ENTRY)
 		printf("%" PRIu64 " %" PRIu64 " %" PRIu64 " %s%s%s\n", rec.seq, rec.sector,
 		       rec.nr_sectors, flags_str(&rec, flags, sizeof(flags)),
 		       rec.type == DMR_TYPE_MARK ? " " : "", rec.name);
 	fflush(stdout);
-	r = report_end(&lg, res);
+	r = log_check_stop(&lg, stop, lim.has_to_entry || lim.to_last_flush);
+out:
 	log_close(&lg);
 	return r;
 }
@@ -30,17 +43,25 @@ int cmd_list(int argc, char **argv)
 int cmd_info(int argc, char **argv)
 {
 	u64 writes = 0, data = 0, flushes = 0, fua = 0, discards = 0, zeroes = 0;
-	u64 marks = 0, info = 0, comps = 0;
+	u64 marks = 0, info = 0, comps = 0, stop;
+	struct log_limit lim = { 0 };
+	const char *path;
 	struct dmr_rec rec;
-	enum next_result res;
 	struct log lg;
 	int r;
 
-	if (argc != 2)
-		return usage_error("info takes one argument: <log_dev>");
-	r = log_open(&lg, argv[1]);
+	r = walk_args(argc, argv, "info", &lim, &path);
 	if (r)
-		return r;
+		return r < 0 ? 0 : r;
+	r = log_open(&lg, path);
+	if (r)
+		goto out;
+	r = log_scan(&lg);
+	if (r)
+		goto out;
+	r = log_limit_stop(&lg, &lim, &stop);
+	if (r)
+		goto out;
 	printf("log:               %s\n", lg.path);
 	printf("version:           %u\n", lg.sb.version);
 	printf("log id:            %016" PRIx64 "\n", lg.sb.log_id);
@@ -54,7 +75,7 @@ int cmd_info(int argc, char **argv)
 	printf("committed entries: %" PRIu64 "\n", lg.sb.nr_entries);
 	fflush(stdout);
 
-	while ((res = log_next(&lg, &rec, true)) == NEXT_ENTRY) {
+	while (lg.index < stop && log_next(&lg, &rec, false) == NEXT_ENTRY) {
 		if (rec.type == DMR_TYPE_MARK) {
 			marks++;
 			continue;
@@ -78,7 +99,8 @@ int cmd_info(int argc, char **argv)
 			writes++;
 		data += rec.data_sectors;
 	}
-	printf("entries:           %" PRIu64 "\n", lg.index);
+	printf("entries:           %" PRIu64 "%s\n", lg.index,
+	       stop < lg.nr_intact ? " (up to the stop point)" : "");
 	printf("log end:           sector %" PRIu64 "\n", lg.pos);
 	printf("writes:            %" PRIu64 " (%" PRIu64 " data sectors)\n", writes, data);
 	printf("flushes:           %" PRIu64 "\n", flushes);
@@ -92,8 +114,16 @@ int cmd_info(int argc, char **argv)
 	if (lg.sb.state != DMR_STATE_LOGGING)
 		printf("note:              logging stopped (%s): later writes to the "
 		       "device are not in this log\n", state_str(lg.sb.state));
+	if (lg.end == NEXT_TORN)
+		printf("torn tail:         entry %" PRIu64 " (after the last commit)\n",
+		       lg.nr_intact);
+	else if (lg.end != NEXT_END)
+		printf("damaged:           from entry %" PRIu64 "\n", lg.nr_intact);
+	if (lg.last_flush_end)
+		printf("last flush point:  entry %" PRIu64 "\n", lg.last_flush_end - 1);
 	fflush(stdout);
-	r = report_end(&lg, res);
+	r = log_check_stop(&lg, stop, lim.has_to_entry || lim.to_last_flush);
+out:
 	log_close(&lg);
 	return r;
 }

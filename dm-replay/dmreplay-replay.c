@@ -27,8 +27,8 @@ static bool is_check_point(const struct replay_opts *o, const struct dmr_rec *re
 }
 
 /* The check of replay at entry @rec. */
-static int run_check(const char *cmd, const char *target, const char *log,
-		     const struct dmr_rec *rec, const char *mark, int fd)
+static int run_check(const char *cmd, struct target *t, const char *log,
+		     const struct dmr_rec *rec, const char *mark)
 {
 	char entry[32], flags[64];
 	const char *vars[] = {
@@ -38,21 +38,23 @@ static int run_check(const char *cmd, const char *target, const char *log,
 
 	snprintf(entry, sizeof(entry), "%" PRIu64, rec->seq);
 	flags_str(rec, flags, sizeof(flags));
-	return run_cmd(cmd, target, log, fd, vars);
+	return run_cmd(cmd, t, log, vars);
 }
 
 /*
- * First pass: find the range to replay and make sure every entry in it is
- * intact, so a damaged log never leaves the target half replayed.
+ * The range to replay, [*start, *stop), in a scanned log (log_scan()
+ * checked every entry, so a bad log never leaves the target half
+ * replayed). A torn tail or damage after the stop point asked for is left
+ * out; without one, it fails the replay.
  */
 static int replay_plan(struct log *lg, const struct replay_opts *o, u64 *start, u64 *stop)
 {
 	bool have_start = !o->from.mark, have_stop = false;
+	bool asked = o->to_mark || o->has_to_entry || o->to_last_flush;
 	struct dmr_rec rec;
-	enum next_result res;
 
 	*start = o->from.has_entry ? o->from.entry : 0;
-	while ((res = log_next(lg, &rec, true)) == NEXT_ENTRY) {
+	while (lg->index < lg->nr_intact && log_next(lg, &rec, false) == NEXT_ENTRY) {
 		if (!have_start) {
 			if (rec.type == DMR_TYPE_MARK && !strcmp(rec.name, o->from.mark)) {
 				*start = rec.seq + 1;
@@ -73,11 +75,16 @@ static int replay_plan(struct log *lg, const struct replay_opts *o, u64 *start, 
 			break;
 		}
 	}
-	if (res == NEXT_DAMAGED || res == NEXT_IO_ERROR)
-		return report_end(lg, res);
+	log_rewind(lg);
+	if (!have_start || (asked && !have_stop && !o->to_last_flush) ||
+	    (!asked && lg->end != NEXT_END)) {
+		/* What is wrong with the log, if anything, comes first. */
+		if (lg->end != NEXT_END)
+			log_check_stop(lg, lg->nr_intact, false);
+	}
 	if (!have_start) {
 		err("mark '%s' is not in the log", o->from.mark);
-		return EXIT_RUNTIME;
+		return lg->end == NEXT_END ? EXIT_RUNTIME : EXIT_DAMAGED;
 	}
 	if (o->to_mark && !have_stop) {
 		err("mark '%s' is not in the log%s", o->to_mark,
@@ -85,21 +92,31 @@ static int replay_plan(struct log *lg, const struct replay_opts *o, u64 *start, 
 		return EXIT_RUNTIME;
 	}
 	if (o->has_to_entry && !have_stop) {
-		err("entry %" PRIu64 " is not in the log (%" PRIu64 " entries%s)", o->to_entry,
-		    lg->index, *start > o->to_entry ? ", or it is before the start" : "");
+		err("entry %" PRIu64 " is not in the log (%" PRIu64 " intact entries%s)",
+		    o->to_entry, lg->nr_intact,
+		    *start > o->to_entry ? ", or it is before the start" : "");
 		return EXIT_RUNTIME;
 	}
-	if (!have_stop) {
-		if (*start > lg->index) {
-			err("start entry %" PRIu64 " is past the end of the log (%" PRIu64
-			    " entries)", *start, lg->index);
+	if (have_stop) {
+		*stop += 1;
+	} else if (o->to_last_flush) {
+		*stop = lg->last_flush_end;
+		if (*stop < *start) {
+			err("the last flush point (entry %" PRId64 ") is before the start (entry %"
+			    PRIu64 ")", (int64_t)*stop - 1, *start);
 			return EXIT_RUNTIME;
 		}
-		*stop = lg->index;	/* exclusive: the whole log */
-		return 0;
+	} else {
+		if (lg->end != NEXT_END)
+			return EXIT_DAMAGED;	/* reported above */
+		*stop = lg->nr_intact;	/* exclusive: the whole log */
 	}
-	(*stop)++;
-	return 0;
+	if (*start > *stop) {
+		err("start entry %" PRIu64 " is past the end of the log (%" PRIu64
+		    " entries)", *start, lg->nr_intact);
+		return EXIT_RUNTIME;
+	}
+	return asked ? log_check_stop(lg, *stop, true) : 0;
 }
 
 int cmd_replay(int argc, char **argv)
@@ -109,6 +126,8 @@ int cmd_replay(int argc, char **argv)
 		{ "from-entry", required_argument, NULL, 'f' },
 		{ "to-mark", required_argument, NULL, 'T' },
 		{ "to-entry", required_argument, NULL, 't' },
+		{ "to-last-flush", no_argument, NULL, 'L' },
+		{ "grow", no_argument, NULL, 'g' },
 		{ "check", required_argument, NULL, 'c' },
 		{ "check-at", required_argument, NULL, 'a' },
 		{ "discard", required_argument, NULL, 'd' },
@@ -121,9 +140,10 @@ int cmd_replay(int argc, char **argv)
 	u64 start, stop = 0, writes = 0, bytes = 0, checks = 0;
 	char mark[DMR_NAME_MAX + 1] = "", flags[64];
 	struct dmr_rec rec;
-	enum next_result res;
+	struct target t;
 	struct log lg;
-	int c, fd, r;
+	int c, r;
+	u64 pos;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
@@ -141,6 +161,12 @@ int cmd_replay(int argc, char **argv)
 			if (parse_u64(optarg, &o.to_entry))
 				return usage_error("--to-entry: not a number: '%s'", optarg);
 			o.has_to_entry = true;
+			break;
+		case 'L':
+			o.to_last_flush = true;
+			break;
+		case 'g':
+			o.grow = true;
 			break;
 		case 'c':
 			o.check = optarg;
@@ -170,8 +196,8 @@ int cmd_replay(int argc, char **argv)
 	}
 	if (argc - optind != 2)
 		return usage_error("replay takes two arguments: <log_dev> <target_dev>");
-	if (o.to_mark && o.has_to_entry)
-		return usage_error("--to-mark and --to-entry exclude each other");
+	if (!!o.to_mark + o.has_to_entry + o.to_last_flush > 1)
+		return usage_error("--to-mark, --to-entry and --to-last-flush exclude each other");
 	if (check_at && !o.check)
 		return usage_error("--check-at needs --check");
 	if (check_at) {
@@ -191,26 +217,23 @@ int cmd_replay(int argc, char **argv)
 
 	r = log_open(&lg, logpath);
 	if (r)
-		return r;
+		goto out_log;
+	r = log_scan(&lg);
+	if (r)
+		goto out_log;
 	r = replay_plan(&lg, &o, &start, &stop);
 	if (r)
 		goto out_log;
-
-	r = open_target(target, &lg, &fd);
+	r = target_open(&t, target, &lg, o.grow);
 	if (r)
 		goto out_log;
 
 	/* Second pass: apply, reading each entry's data again. */
-	lg.index = 0;
-	lg.pos = lg.sb.block_size >> 9;
 	while (lg.index < stop) {
-		res = log_next(&lg, &rec, lg.index >= start);
-		if (res != NEXT_ENTRY) {
-			r = report_end(&lg, res);
-			if (!r) {
-				err("%s: the log changed while it was replayed", logpath);
-				r = EXIT_RUNTIME;
-			}
+		pos = lg.pos;
+		if (log_next(&lg, &rec, false) != NEXT_ENTRY) {
+			err("%s: the log changed while it was replayed", logpath);
+			r = EXIT_RUNTIME;
 			goto out_fd;
 		}
 		if (rec.type == DMR_TYPE_MARK)
@@ -221,7 +244,7 @@ int cmd_replay(int argc, char **argv)
 			printf("%" PRIu64 " %" PRIu64 " %" PRIu64 " %s%s%s\n", rec.seq, rec.sector,
 			       rec.nr_sectors, flags_str(&rec, flags, sizeof(flags)),
 			       rec.type == DMR_TYPE_MARK ? " " : "", rec.name);
-		r = apply_entry(fd, &o, &rec, lg.data);
+		r = apply_entry(&t, &lg, o.discard, &rec, pos);
 		if (r) {
 			err("entry %" PRIu64 ": writing %s at sector %" PRIu64 " failed: %s",
 			    rec.seq, target, rec.sector, strerror(-r));
@@ -230,11 +253,11 @@ int cmd_replay(int argc, char **argv)
 		}
 		if (rec.type == DMR_TYPE_IO && rec.data_sectors) {
 			writes++;
-			bytes += rec.data_sectors << 9;
+			bytes += (u64)rec.data_sectors << 9;
 		}
 		if (o.check && is_check_point(&o, &rec)) {
 			checks++;
-			r = run_check(o.check, target, logpath, &rec, mark, fd);
+			r = run_check(o.check, &t, logpath, &rec, mark);
 			if (r < 0) {
 				err("cannot run the check: %s", strerror(-r));
 				r = EXIT_RUNTIME;
@@ -251,7 +274,7 @@ int cmd_replay(int argc, char **argv)
 			}
 		}
 	}
-	if (fdatasync(fd)) {
+	if (fdatasync(t.fd)) {
 		err("syncing %s failed: %s", target, strerror(errno));
 		r = EXIT_RUNTIME;
 		goto out_fd;
@@ -264,7 +287,7 @@ int cmd_replay(int argc, char **argv)
 		printf("nothing to replay\n");
 	r = 0;
 out_fd:
-	close(fd);
+	target_close(&t);
 out_log:
 	log_close(&lg);
 	return r;

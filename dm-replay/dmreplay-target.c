@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * dmreplay: the target of replay and crash-states: opening it, writing
- * log entries onto it, and running a check command on it.
+ * dmreplay: the target of replay and crash-states: opening it (refusing
+ * the log itself, a device too small or of larger logical blocks than
+ * the recorded one), writing log entries onto it a piece at a time,
+ * zeroing and discarding ranges, and running a check command on it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,26 +17,108 @@
 
 #include "dmreplay.h"
 
-/* Zero a range: BLKZEROOUT on a block device, plain writes on a file. */
-int zero_range(int fd, u64 off, u64 len)
+#define BLKSSZGET	_IO(0x12, 104)
+
+/* Whether two stats are the same file or the same block device. */
+static bool same_file(const struct stat *a, const struct stat *b)
 {
-	static u8 *zeros;
-	const size_t chunk = 1 << 20;
-	u64 range[2] = { off, len };
+	if (S_ISBLK(a->st_mode) && S_ISBLK(b->st_mode))
+		return a->st_rdev == b->st_rdev;
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+/*
+ * Open @path as the target of log @lg. A block device is opened with
+ * O_DIRECT and must hold the recorded device, with logical blocks no
+ * larger than its; a regular file shorter than the recorded device is
+ * refused, or with @grow extended (sparse) to its size.
+ */
+int target_open(struct target *t, const char *path, const struct log *lg, bool grow)
+{
+	u64 dev_bytes = lg->sb.dev_sectors << 9, size;
+	struct stat st, lst;
+	int lbs, r;
+
+	memset(t, 0, sizeof(*t));
+	t->path = path;
+	t->fd = -1;
+	t->lbs = 512;
+	if (stat(path, &st)) {
+		err("cannot open target %s: %s", path, strerror(errno));
+		return EXIT_RUNTIME;
+	}
+	if (!fstat(lg->fd, &lst) && same_file(&st, &lst)) {
+		err("target %s is the log itself (%s)", path, lg->path);
+		return EXIT_USAGE;
+	}
+	t->is_blk = S_ISBLK(st.st_mode);
+	t->is_file = S_ISREG(st.st_mode);
+	t->fd = t->is_blk ? open_direct(path, O_RDWR) : open(path, O_RDWR | O_CLOEXEC);
+	if (t->fd < 0 || fstat(t->fd, &st)) {
+		err("cannot open target %s: %s", path, strerror(errno));
+		target_close(t);
+		return EXIT_RUNTIME;
+	}
+	if (same_file(&st, &lst)) {
+		err("target %s is the log itself (%s)", path, lg->path);
+		target_close(t);
+		return EXIT_USAGE;
+	}
+	r = dev_size(t->fd, &size);
+	if (r) {
+		err("cannot get the size of %s: %s", path, strerror(-r));
+		target_close(t);
+		return EXIT_RUNTIME;
+	}
+	if (t->is_blk && !ioctl(t->fd, BLKSSZGET, &lbs) && lbs > 0)
+		t->lbs = lbs;
+	if (t->lbs > lg->sb.data_block_size) {
+		err("target %s has %u-byte logical blocks, larger than the %u-byte blocks of "
+		    "the recorded device", path, t->lbs, lg->sb.data_block_size);
+		target_close(t);
+		return EXIT_RUNTIME;
+	}
+	if (size < dev_bytes && t->is_file && grow) {
+		if (ftruncate(t->fd, dev_bytes)) {
+			err("cannot grow %s to %" PRIu64 " bytes: %s", path, dev_bytes,
+			    strerror(errno));
+			target_close(t);
+			return EXIT_RUNTIME;
+		}
+	} else if (size < dev_bytes && t->is_file) {
+		err("target %s is a file of %" PRIu64 " bytes, the recorded device had %" PRIu64
+		    " (%" PRIu64 " sectors); --grow extends it", path, size, dev_bytes,
+		    lg->sb.dev_sectors);
+		target_close(t);
+		return EXIT_RUNTIME;
+	} else if (size < dev_bytes) {
+		err("target %s has %" PRIu64 " sectors, the recorded device had %" PRIu64,
+		    path, size >> 9, lg->sb.dev_sectors);
+		target_close(t);
+		return EXIT_RUNTIME;
+	}
+	t->buf = aligned_alloc_or_die(CHUNK);
+	return 0;
+}
+
+void target_close(struct target *t)
+{
+	if (t->fd >= 0)
+		close(t->fd);
+	t->fd = -1;
+	free(t->buf);
+	t->buf = NULL;
+}
+
+static int write_zeros(struct target *t, u64 off, u64 len)
+{
 	int r;
 
-	if (!ioctl(fd, BLKZEROOUT, range))
-		return 0;
-	if (errno != ENOTTY && errno != EINVAL && errno != EOPNOTSUPP)
-		return -errno;
-	if (!zeros) {
-		zeros = aligned_alloc_or_die(chunk);
-		memset(zeros, 0, chunk);
-	}
+	memset(t->buf, 0, CHUNK);
 	while (len) {
-		size_t n = len < chunk ? len : chunk;
+		size_t n = len < CHUNK ? len : CHUNK;
 
-		r = pwrite_full(fd, zeros, n, off);
+		r = pwrite_full(t->fd, t->buf, n, off);
 		if (r)
 			return r;
 		off += n;
@@ -43,57 +127,133 @@ int zero_range(int fd, u64 off, u64 len)
 	return 0;
 }
 
-int apply_entry(int fd, const struct replay_opts *o, const struct dmr_rec *rec,
-		       const u8 *data)
+static bool unsupported(int e)
+{
+	return e == EOPNOTSUPP || e == ENOTTY || e == EINVAL || e == ENOSYS;
+}
+
+/*
+ * Zero a range the target holds: a file gets its blocks zeroed
+ * (FALLOC_FL_ZERO_RANGE) or, with @punch, deallocated (a hole reads
+ * zeros), never growing it; a block device gets BLKZEROOUT. Where those
+ * are not supported, zeros are written.
+ */
+int target_zero(struct target *t, u64 off, u64 len, bool punch)
+{
+	u64 range[2] = { off, len };
+
+	if (!len)
+		return 0;
+	if (t->is_file) {
+		if (!punch && !fallocate(t->fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE,
+					 off, len))
+			return 0;
+		if (!fallocate(t->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off, len))
+			return 0;
+		if (!unsupported(errno))
+			return -errno;
+	} else if (t->is_blk) {
+		if (!ioctl(t->fd, BLKZEROOUT, range))
+			return 0;
+		if (!unsupported(errno))
+			return -errno;
+	}
+	return write_zeros(t, off, len);
+}
+
+/* Write the data of the entry at log sector @pos, a piece at a time. */
+static int copy_data(struct target *t, struct log *lg, const struct dmr_rec *rec, u64 pos)
+{
+	u32 bs = lg->sb.block_size, st = DMR_CRC_INIT;
+	u64 src = (pos + (bs >> 9)) << 9, dst = rec->sector << 9;
+	u64 left = rec->nr_sectors << 9;
+	int r;
+
+	while (left) {
+		size_t n = left < CHUNK ? left : CHUNK;
+
+		r = log_read(lg, t->buf, (n + bs - 1) / bs * bs, src);
+		if (r) {
+			err("%s: entry %" PRIu64 ": read error in its data: %s", lg->path,
+			    rec->seq, strerror(-r));
+			return -EIO;
+		}
+		st = dmr_crc32c_update(st, t->buf, n);
+		r = pwrite_full(t->fd, t->buf, n, dst);
+		if (r)
+			return r;
+		src += n;
+		dst += n;
+		left -= n;
+	}
+	if (~st != rec->data_crc) {
+		err("%s: entry %" PRIu64 ": its data changed since it was checked", lg->path,
+		    rec->seq);
+		return -EIO;
+	}
+	return 0;
+}
+
+/*
+ * Apply entry @rec, whose header is at log sector @pos, onto the target:
+ * its flush, its data (read from the log again), discard or zeroes, FUA.
+ * Log scanning checked the entry lies on the recorded device.
+ */
+int apply_entry(struct target *t, struct log *lg, enum discard_mode discard,
+		const struct dmr_rec *rec, u64 pos)
 {
 	u64 off = rec->sector << 9, len = rec->nr_sectors << 9;
 	u64 range[2] = { off, len };
+	int r = 0;
 
 	if (rec->type != DMR_TYPE_IO)
 		return 0;
-	if ((rec->flags & DMR_F_FLUSH) && fdatasync(fd))
+	if ((rec->flags & DMR_F_FLUSH) && fdatasync(t->fd))
 		return -errno;
 	if (rec->flags & DMR_F_DISCARD) {
-		if (o->discard == DISCARD_ZERO)
-			return zero_range(fd, off, len);
-		if (o->discard == DISCARD_DISCARD && ioctl(fd, BLKDISCARD, range))
-			return -errno;
+		if (discard == DISCARD_ZERO) {
+			r = target_zero(t, off, len, true);
+		} else if (discard == DISCARD_DISCARD) {
+			if (t->is_file)
+				r = target_zero(t, off, len, true);
+			else if (ioctl(t->fd, BLKDISCARD, range))
+				r = -errno;
+		}
 	} else if (rec->flags & DMR_F_ZEROES) {
-		return zero_range(fd, off, len);
+		r = target_zero(t, off, len, false);
 	} else if (len) {
-		int r = pwrite_full(fd, data, len, off);
-
-		if (r)
-			return r;
+		r = copy_data(t, lg, rec, pos);
 	}
-	if ((rec->flags & DMR_F_FUA) && fdatasync(fd))
+	if (r)
+		return r;
+	if ((rec->flags & DMR_F_FUA) && fdatasync(t->fd))
 		return -errno;
 	return 0;
 }
 
 /*
- * Run a check command under sh, once @fd's data is on the device and out of
- * the page cache, with TARGET, DMREPLAY_TARGET, DMREPLAY_LOG and the
- * name/value pairs of @vars (NULL-terminated) in its environment. Returns
- * its exit status (or 128 + signal).
+ * Run a check command under sh, once the target's data is on the device
+ * and out of the page cache, with TARGET, DMREPLAY_TARGET, DMREPLAY_LOG and
+ * the name/value pairs of @vars (NULL-terminated) in its environment.
+ * Returns its exit status (or 128 + signal).
  */
-int run_cmd(const char *cmd, const char *target, const char *log, int fd,
-		   const char *const *vars)
+int run_cmd(const char *cmd, struct target *t, const char *log, const char *const *vars)
 {
 	int status;
 	pid_t pid;
 
-	if (fdatasync(fd))
+	if (fdatasync(t->fd))
 		return -errno;
-	ioctl(fd, BLKFLSBUF, 0);
+	if (t->is_blk)
+		ioctl(t->fd, BLKFLSBUF, 0);
 	fflush(stdout);
 	fflush(stderr);
 	pid = fork();
 	if (pid < 0)
 		return -errno;
 	if (pid == 0) {
-		setenv("TARGET", target, 1);
-		setenv("DMREPLAY_TARGET", target, 1);
+		setenv("TARGET", t->path, 1);
+		setenv("DMREPLAY_TARGET", t->path, 1);
 		setenv("DMREPLAY_LOG", log, 1);
 		for (; *vars; vars += 2)
 			setenv(vars[0], vars[1], 1);
@@ -106,25 +266,4 @@ int run_cmd(const char *cmd, const char *target, const char *log, int fd,
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
 	return 128 + WTERMSIG(status);
-}
-
-/* The target, opened for O_DIRECT; a block device must hold the recorded device. */
-int open_target(const char *target, const struct log *lg, int *fd)
-{
-	struct stat st;
-	u64 tsize;
-
-	*fd = open_direct(target, O_RDWR);
-	if (*fd < 0) {
-		err("cannot open target %s: %s", target, strerror(errno));
-		return EXIT_RUNTIME;
-	}
-	if (!dev_size(*fd, &tsize) && tsize < lg->sb.dev_sectors << 9 &&
-	    !fstat(*fd, &st) && S_ISBLK(st.st_mode)) {
-		err("target %s has %" PRIu64 " sectors, the recorded device had %" PRIu64,
-		    target, tsize >> 9, lg->sb.dev_sectors);
-		close(*fd);
-		return EXIT_RUNTIME;
-	}
-	return 0;
 }

@@ -8,6 +8,7 @@
  * the verbs (dmreplay-info.c, -replay.c, -completions.c, -crash.c, -mark.c).
  */
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,6 +116,43 @@ int start_point_opt(struct start_point *sp, int c, const char *arg)
 	}
 	if (sp->mark && sp->has_entry)
 		return usage_error("--from-mark and --from-entry exclude each other");
+	return 0;
+}
+
+/*
+ * The arguments of info, list and completions: <log_dev> [--to-entry N |
+ * --to-last-flush]. Returns 0, an exit status, or -1 after --help.
+ */
+int walk_args(int argc, char **argv, const char *verb, struct log_limit *lim,
+	      const char **path)
+{
+	static const struct option longopts[] = {
+		{ "to-entry", required_argument, NULL, 't' },
+		{ "to-last-flush", no_argument, NULL, 'L' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, r;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+		case 'L':
+			r = limit_opt(lim, c, optarg);
+			if (r)
+				return r;
+			break;
+		case 'h':
+			usage(stdout);
+			return -1;
+		default:
+			return usage_error("%s: invalid option", verb);
+		}
+	}
+	if (argc - optind != 1)
+		return usage_error("%s takes one argument: <log_dev>", verb);
+	*path = argv[optind];
 	return 0;
 }
 
