@@ -159,6 +159,7 @@ int main(int argc, char **argv)
 						fill = (u8)num(v);
 				e->rec.data_sectors = (u32)e->rec.nr_sectors;
 				e->data = lb_xcalloc(e->rec.data_sectors, 512);
+				e->data_len = e->rec.data_sectors << 9;
 				memset(e->data, fill, (size_t)e->rec.data_sectors << 9);
 			}
 			opts(e, tok + 3, nt - 3);
@@ -177,6 +178,7 @@ int main(int argc, char **argv)
 			e->rec.nr_sectors = nt - 2;
 			e->rec.data_sectors = dmr_comp_data_sectors(nt - 2);
 			e->data = lb_xcalloc(e->rec.data_sectors, 512);
+			e->data_len = e->rec.data_sectors << 9;
 			raw = (struct dmr_comp *)e->data;
 			for (i = 2; i < nt; i++) {
 				struct dmr_crec c = { 0 };
