@@ -62,7 +62,7 @@ must "dmsetup status rec"
 must "dmsetup remove rec"
 must "dmreplay list /dev/ram7"
 must "dmreplay replay /dev/ram7 /dev/ram0 --to-mark m1"
-must "xfs_io -d -c 'pread -v 0 16' /dev/ram0 | head -n 1"
+must "xfs_io -d -c 'pread -v 0 512' /dev/ram0 | head -n 1"
 
 if [ -x /dmtk/scripts/guest/demo-regress.sh ] || [ -f /dmtk/scripts/guest/demo-regress.sh ]; then
 	say "dmtk-regress: a fio regression run, healthy and then with a corrupting rule"
