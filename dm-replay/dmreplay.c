@@ -20,9 +20,9 @@ const char *prog = "dmreplay";
 void usage(FILE *f)
 {
 	fprintf(f,
-"Usage: dmreplay info   <log_dev>\n"
-"       dmreplay list   <log_dev>\n"
-"       dmreplay completions <log_dev>\n"
+"Usage: dmreplay info   <log_dev> [--to-entry N | --to-last-flush]\n"
+"       dmreplay list   <log_dev> [--to-entry N | --to-last-flush]\n"
+"       dmreplay completions <log_dev> [--to-entry N | --to-last-flush]\n"
 "       dmreplay replay <log_dev> <target_dev> [options]\n"
 "       dmreplay crash-states <log_dev> <target_dev> --check CMD [options]\n"
 "       dmreplay crash-state <log_dev> <target_dev> --prefix N [--entries LIST]\n"
@@ -46,6 +46,9 @@ void usage(FILE *f)
 "  --from-entry N      state up to it (or: start at entry N)\n"
 "  --to-mark NAME      stop after the first mark NAME (after the start)\n"
 "  --to-entry N        stop after entry N (inclusive)\n"
+"  --to-last-flush     stop after the last flush or FUA entry before the end\n"
+"                      or a torn tail (all verbs that read the log)\n"
+"  --grow              extend a target file shorter than the recorded device\n"
 "  --check CMD         run CMD with /bin/sh -c at each check point; stop at\n"
 "                      the first failure. Environment: TARGET, DMREPLAY_LOG,\n"
 "                      DMREPLAY_ENTRY, DMREPLAY_MARK, DMREPLAY_FLAGS\n"
@@ -61,13 +64,20 @@ void usage(FILE *f)
 "  --max-states N      states per epoch (default 64): in-order prefixes first,\n"
 "                      then all other subsets if they fit, else random ones\n"
 "  --seed S            seed of the random subsets (default 1)\n"
+"  --to-entry N, --to-last-flush, --grow   as for replay\n"
 "crash-state options:\n"
 "  --prefix N          replay entries 0..N-1 in full\n"
 "  --entries LIST      then these entries (e.g. 12,14-16), in log order\n"
+"  --to-entry N, --to-last-flush, --grow   as for replay\n"
 "\n"
-"Exit status: 0 success; 1 the log is damaged (torn, corrupt or truncated)\n"
-"or a check failed (crash-states: any state failed); 2 usage error; 3 runtime error (I/O error, missing\n"
-"device, mark or entry not in the log, mark refused by the kernel).\n");
+"Every verb checks the whole log first; a torn tail or damage fails it\n"
+"unless a stop point before it is given (then it is reported as a note).\n"
+"\n"
+"Exit status: 0 success; 1 the log is damaged (torn tail, corrupt, truncated,\n"
+"a field out of range), the completion order is incomplete, or a check\n"
+"failed (crash-states: any state failed); 2 usage error (also: the log as\n"
+"target); 3 runtime error (I/O error, missing device, target too small or of\n"
+"larger blocks, mark or entry not in the log, mark refused by the kernel).\n");
 }
 
 void err(const char *fmt, ...)
