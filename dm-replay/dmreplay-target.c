@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <spawn.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,6 +18,8 @@
 #include <sys/wait.h>
 
 #include "dmreplay.h"
+
+extern char **environ;
 
 #define BLKSSZGET	_IO(0x12, 104)
 
@@ -231,15 +235,44 @@ int apply_entry(struct target *t, struct log *lg, enum discard_mode discard,
 	return 0;
 }
 
+/* @env with NAME=VALUE for @name set (added or replaced); NULL when out of memory. */
+static char **env_set(char **env, size_t *n, const char *name, const char *value)
+{
+	size_t len = strlen(name), i;
+	char *kv = malloc(len + strlen(value) + 2), **grown;
+
+	if (!kv)
+		return NULL;
+	sprintf(kv, "%s=%s", name, value);
+	for (i = 0; i < *n; i++) {
+		if (!strncmp(env[i], name, len) && env[i][len] == '=') {
+			env[i] = kv;
+			return env;
+		}
+	}
+	grown = realloc(env, (*n + 2) * sizeof(*env));
+	if (!grown) {
+		free(kv);
+		return NULL;
+	}
+	grown[(*n)++] = kv;
+	grown[*n] = NULL;
+	return grown;
+}
+
 /*
  * Run a check command under sh, once the target's data is on the device
  * and out of the page cache, with TARGET, DMREPLAY_TARGET, DMREPLAY_LOG and
  * the name/value pairs of @vars (NULL-terminated) in its environment.
- * Returns its exit status (or 128 + signal).
+ * Returns its exit status (or 128 + signal). posix_spawn: no copy of a
+ * large process per state.
  */
 int run_cmd(const char *cmd, struct target *t, const char *log, const char *const *vars)
 {
-	int status;
+	char *argv[] = { "sh", "-c", (char *)cmd, NULL };
+	size_t n = 0, base, i;
+	char **env;
+	int status, r;
 	pid_t pid;
 
 	if (fdatasync(t->fd))
@@ -248,18 +281,30 @@ int run_cmd(const char *cmd, struct target *t, const char *log, const char *cons
 		ioctl(t->fd, BLKFLSBUF, 0);
 	fflush(stdout);
 	fflush(stderr);
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		setenv("TARGET", t->path, 1);
-		setenv("DMREPLAY_TARGET", t->path, 1);
-		setenv("DMREPLAY_LOG", log, 1);
-		for (; *vars; vars += 2)
-			setenv(vars[0], vars[1], 1);
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(127);
-	}
+	while (environ[n])
+		n++;
+	env = malloc((n + 1) * sizeof(*env));
+	if (!env)
+		return -ENOMEM;
+	memcpy(env, environ, (n + 1) * sizeof(*env));
+	base = n;
+	env = env_set(env, &n, "TARGET", t->path);
+	if (env)
+		env = env_set(env, &n, "DMREPLAY_TARGET", t->path);
+	if (env)
+		env = env_set(env, &n, "DMREPLAY_LOG", log);
+	for (; env && *vars; vars += 2)
+		env = env_set(env, &n, vars[0], vars[1]);
+	if (!env)
+		return -ENOMEM;
+	r = posix_spawn(&pid, "/bin/sh", NULL, NULL, argv, env);
+	/* The strings this call made: the replaced and the added ones. */
+	for (i = 0; i < n; i++)
+		if (i >= base || env[i] != environ[i])
+			free(env[i]);
+	free(env);
+	if (r)
+		return -r;
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return -errno;

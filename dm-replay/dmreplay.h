@@ -23,7 +23,7 @@
 #define BLKDISCARD	_IO(0x12, 119)
 #define BLKZEROOUT	_IO(0x12, 127)
 
-#define CHUNK		(1U << 20)	/* data is read and written in pieces of this */
+#define CHUNK		(1024U * 1024)	/* data is read and written in pieces of this */
 
 /* Why a walk over the log stopped. */
 enum next_result {

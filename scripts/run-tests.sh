@@ -100,6 +100,20 @@ if [ -z "$only" ]; then
 	fi
 fi
 
+# dmreplay on the host (tests/tool/): its cases over file-backed logs and
+# targets, and a bounded fuzz run, both under ASan and UBSan.
+if [ -z "$only" ]; then
+	tool_out=$({ make -C "$top" --no-print-directory test-tool
+		make -C "$top" --no-print-directory fuzz-tool COUNT=10; } 2>&1)
+	echo "$tool_out" | grep -E '^(ok |FAIL|FINDING|    )'
+	passed=$((passed + $(echo "$tool_out" | grep -c '^ok ')))
+	failed=$((failed + $(echo "$tool_out" | grep -c '^FAIL ')))
+	if ! echo "$tool_out" | grep -q ' tool/fuzz '; then
+		flunk "tool/run  (the tool fuzzer did not run: see below)"
+		echo "$tool_out" | tail -n 20 | sed 's/^/    | /'
+	fi
+fi
+
 # The harness proves itself: a failing case, a kernel WARNING and a hung
 # case must each be reported as a failure.
 if [ -z "$only" ]; then

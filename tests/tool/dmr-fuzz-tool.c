@@ -565,7 +565,7 @@ static void one_input(u64 seed)
 	}
 	{
 		char *a[] = { (char *)tool, "crash-states", log, tgt, "--check", "true",
-			      "--max-states", "6", flush_cut ? "--to-last-flush" : NULL, NULL };
+			      "--max-states", "3", flush_cut ? "--to-last-flush" : NULL, NULL };
 
 		make_target(tgt, dev_bytes);
 		rc = run(a, errf);
@@ -637,12 +637,12 @@ int main(int argc, char **argv)
 		input_no = i;
 		one_input(seed * 0x100000001b3ULL + i);
 	}
-	printf("dmr-fuzz-tool: seed %" PRIu64 ": %" PRIu64 " inputs (%" PRIu64 " mutated), %"
+	printf("%s tool/fuzz  seed %" PRIu64 ": %" PRIu64 " inputs (%" PRIu64 " mutated), %"
 	       PRIu64 " tool runs in %lds; replay accepted %" PRIu64 ", refused %" PRIu64
-	       "; findings %" PRIu64 "\n", seed, st.inputs, st.mutated, st.runs,
+	       "; findings %" PRIu64 "\n", st.findings ? "FAIL" : "ok  ", seed, st.inputs, st.mutated, st.runs,
 	       (long)(time(NULL) - t0), st.accepted, st.refused, st.findings);
 	for (v = 0; v < V_NR; v++)
-		printf("  %-13s ok %" PRIu64 ", refused %" PRIu64 "\n", verb_names[v],
+		printf("    %-13s ok %" PRIu64 ", refused %" PRIu64 "\n", verb_names[v],
 		       st.verb_ok[v], st.verb_refused[v]);
 	{
 		char cmd[4200];
