@@ -8,6 +8,8 @@
 #        [GEOMETRY=4096] the VM cases on 4096-byte logical block devices
 #        [VM_ONLY=1]     only the VM suite (no build, lint, unit steps)
 #   make demo          boot the test VM and show each target at work
+#   make test-tool     host cases of dmreplay over file logs (tests/tool/)
+#   make fuzz-tool     fuzz dmreplay [COUNT=N | SECONDS=N] [SEED=S]
 #   make bench         benchmarks against the stock targets (not in CI)
 #   make lint          checkpatch --strict and sparse on the kernel sources
 #   make install       modules_install into extra/ and depmod (real hosts)
@@ -39,7 +41,7 @@ UNIT_SRCS := $(wildcard tests/unit/test-*.c)
 UNIT_BINS := $(UNIT_SRCS:.c=)
 
 .PHONY: all modules test-modules tools unit unit-build clean install lint test demo \
-	bench torture setup kernel-setup FORCE
+	bench torture setup kernel-setup test-tool fuzz-tool FORCE
 
 all: modules tools
 
@@ -67,10 +69,39 @@ tools:
 	@for t in $(TOOLS); do [ -f $$t.c ] || continue; \
 		$(MAKE) --no-print-directory $$t || exit 1; done
 
-dm-replay/dmreplay: dm-replay/dmreplay.c dm-replay/replay-log.c dm-replay/crash-gen.c \
-		dm-replay/crash-gen.h include/dm-replay-log.h include/dmtk-compat.h
-	$(CC) $(USER_CFLAGS) -o $@ dm-replay/dmreplay.c dm-replay/replay-log.c \
-		dm-replay/crash-gen.c -ldevmapper
+DMREPLAY_SRCS := $(wildcard dm-replay/dmreplay*.c) dm-replay/replay-log.c dm-replay/crash-gen.c
+DMREPLAY_HDRS := dm-replay/dmreplay.h dm-replay/crash-gen.h include/dm-replay-log.h \
+	include/dmtk-compat.h include/dmtk-prng.h
+
+dm-replay/dmreplay: $(DMREPLAY_SRCS) $(DMREPLAY_HDRS)
+	$(CC) $(USER_CFLAGS) -o $@ $(DMREPLAY_SRCS) -ldevmapper
+
+# Host tests of dmreplay (tests/tool/): the tool under ASan and UBSan, the
+# log writer, and the tool fuzzer. make test-tool [T="001 005"];
+# make fuzz-tool [COUNT=N | SECONDS=N] [SEED=S].
+TOOL_OUT := out/tool
+SAN_CFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+$(TOOL_OUT)/dmreplay-san: $(DMREPLAY_SRCS) $(DMREPLAY_HDRS)
+	@mkdir -p $(TOOL_OUT)
+	$(CC) $(USER_CFLAGS) $(SAN_CFLAGS) -o $@ $(DMREPLAY_SRCS) -ldevmapper
+
+$(TOOL_OUT)/dmr-mklog: tests/tool/dmr-mklog.c tests/tool/logbuild.h dm-replay/replay-log.c \
+		include/dm-replay-log.h include/dmtk-compat.h
+	@mkdir -p $(TOOL_OUT)
+	$(CC) $(USER_CFLAGS) $(SAN_CFLAGS) -o $@ $<
+
+$(TOOL_OUT)/dmr-fuzz-tool: tests/tool/dmr-fuzz-tool.c tests/tool/logbuild.h \
+		dm-replay/replay-log.c include/dm-replay-log.h include/dmtk-compat.h include/dmtk-prng.h
+	@mkdir -p $(TOOL_OUT)
+	$(CC) $(USER_CFLAGS) $(SAN_CFLAGS) -o $@ $<
+
+test-tool: $(TOOL_OUT)/dmreplay-san $(TOOL_OUT)/dmr-mklog
+	@tests/tool/run.sh $(CURDIR_)/$(TOOL_OUT)/dmreplay-san $(CURDIR_)/$(TOOL_OUT)/dmr-mklog $(T)
+
+fuzz-tool: $(TOOL_OUT)/dmreplay-san $(TOOL_OUT)/dmr-fuzz-tool
+	@$(TOOL_OUT)/dmr-fuzz-tool --tool $(CURDIR_)/$(TOOL_OUT)/dmreplay-san \
+		--seed $(or $(SEED),1) $(if $(SECONDS),--seconds $(SECONDS),--count $(or $(COUNT),500))
 
 tests/torture/dmtk-torture: tests/torture/dmtk-torture.c include/dmtk-prng.h
 	$(CC) $(USER_CFLAGS) -pthread -o $@ $<

@@ -57,7 +57,23 @@ static u64 gen_hash(const struct dmr_crash_gen *g, const bool *in)
 
 	for (i = 0; i < g->n; i++)
 		h = (h ^ in[i]) * 0x100000001b3ULL;
-	return h;
+	return h ? h : 1;	/* 0 marks a free slot of the set */
+}
+
+/* Add @h to the set of subsets given; false when it is there already. */
+static bool gen_seen_add(struct dmr_crash_gen *g, u64 h)
+{
+	u32 i = (u32)(h ^ (h >> 32)) & g->seen_mask;
+
+	/* Open addressing, linear probing; the set is never over half full. */
+	while (g->seen[i]) {
+		if (g->seen[i] == h)
+			return false;
+		i = (i + 1) & g->seen_mask;
+	}
+	g->seen[i] = h;
+	g->nr_seen++;
+	return true;
 }
 
 int dmr_crash_gen_init(struct dmr_crash_gen *g, u32 n, const bool *fua, u32 max,
@@ -75,9 +91,14 @@ int dmr_crash_gen_init(struct dmr_crash_gen *g, u32 n, const bool *fua, u32 max,
 	g->exhaustive = n < 32 && (1ULL << n) - (n + 1) <=
 			(u64)(max > prefixes ? max - prefixes : 0);
 	if (!g->exhaustive && max > prefixes) {
-		g->seen = kcalloc(max, sizeof(*g->seen), GFP_KERNEL);
+		u32 size = 4;
+
+		while (size < 2 * (max - prefixes))
+			size *= 2;
+		g->seen = kcalloc(size, sizeof(*g->seen), GFP_KERNEL);
 		if (!g->seen)
 			return -ENOMEM;
+		g->seen_mask = size - 1;
 	}
 	return 0;
 }
@@ -129,11 +150,8 @@ bool dmr_crash_gen_next(struct dmr_crash_gen *g, bool *in)
 		if (gen_is_prefix(g, in))
 			continue;
 		h = gen_hash(g, in);
-		for (i = 0; i < g->nr_seen && g->seen[i] != h; i++)
-			;
-		if (i < g->nr_seen)
+		if (!gen_seen_add(g, h))
 			continue;
-		g->seen[g->nr_seen++] = h;
 		g->made++;
 		return true;
 	}

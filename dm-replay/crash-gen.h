@@ -15,7 +15,8 @@ struct dmr_crash_gen {
 	bool exhaustive;	/* all subsets fit the budget */
 	u64 mask;		/* next mask, exhaustive */
 	struct dmtk_prng prng;
-	u64 *seen;		/* hashes of the random subsets given */
+	u64 *seen;		/* hash set of the random subsets given (0: empty) */
+	u32 seen_mask;		/* its size - 1, a power of two above 2 * max */
 	u32 nr_seen;
 };
 

@@ -32,6 +32,10 @@ const char *dmr_err_str(enum dmr_err err)
 		return "sequence number out of order";
 	case DMR_E_FIELD:
 		return "invalid field";
+	case DMR_E_RANGE:
+		return "beyond the recorded device";
+	case DMR_E_ALIGN:
+		return "not aligned to the recorded device's blocks";
 	}
 	return "unknown error";
 }
@@ -254,6 +258,25 @@ enum dmr_err dmr_entry_decode(const struct dmr_entry *in, u64 log_id, u64 seq,
 	rec->name[name_len] = '\0';
 	if (!entry_fields_valid(in, rec, name_len))
 		return DMR_E_FIELD;
+	return DMR_OK;
+}
+
+/*
+ * Check a decoded entry against the recorded device of superblock @sb
+ * (dmr_entry_decode() checks the entry alone): the range of an I/O entry
+ * lies on the device and is aligned to its logical blocks. An empty flush
+ * has no range.
+ */
+enum dmr_err dmr_entry_check_dev(const struct dmr_rec *rec, const struct dmr_sb *sb)
+{
+	u64 mask = (sb->data_block_size >> 9) - 1;
+
+	if (rec->type != DMR_TYPE_IO || !rec->nr_sectors)
+		return DMR_OK;
+	if (!dmr_range_fits(rec->sector, rec->nr_sectors, sb->dev_sectors))
+		return DMR_E_RANGE;
+	if ((rec->sector | rec->nr_sectors) & mask)
+		return DMR_E_ALIGN;
 	return DMR_OK;
 }
 

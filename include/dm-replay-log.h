@@ -183,6 +183,8 @@ enum dmr_err {
 	DMR_E_LOG_ID,		/* entry of another recording */
 	DMR_E_SEQ,		/* entry out of sequence */
 	DMR_E_FIELD,		/* a field out of range or reserved bits set */
+	DMR_E_RANGE,		/* beyond the recorded device */
+	DMR_E_ALIGN,		/* not aligned to the recorded device's blocks */
 };
 
 const char *dmr_err_str(enum dmr_err err);
@@ -220,6 +222,15 @@ static inline u32 dmr_comp_data_sectors(u32 count)
 	return (count * sizeof(struct dmr_comp) + 511) / 512;
 }
 
+/*
+ * Whether [@sector, @sector + @nr) lies on a device of @dev_sectors
+ * sectors; never overflows, whatever the fields hold.
+ */
+static inline bool dmr_range_fits(u64 sector, u64 nr, u64 dev_sectors)
+{
+	return sector <= dev_sectors && nr <= dev_sectors - sector;
+}
+
 int dmr_mark_name_check(const char *name);
 void dmr_super_encode(struct dmr_super *out, const struct dmr_sb *sb);
 enum dmr_err dmr_super_decode(const struct dmr_super *in, struct dmr_sb *sb);
@@ -227,6 +238,7 @@ void dmr_entry_encode(struct dmr_entry *out, const struct dmr_rec *rec, u64 log_
 enum dmr_err dmr_entry_decode(const struct dmr_entry *in, u64 log_id, u64 seq,
 			      struct dmr_rec *rec);
 void dmr_comp_encode(struct dmr_comp *out, const struct dmr_crec *c);
+enum dmr_err dmr_entry_check_dev(const struct dmr_rec *rec, const struct dmr_sb *sb);
 enum dmr_err dmr_comp_decode(const struct dmr_comp *in, struct dmr_crec *c);
 bool dmr_comp_match(const struct dmr_crec *a, const struct dmr_crec *b);
 void dmr_entry_crec(const struct dmr_rec *rec, struct dmr_crec *c);

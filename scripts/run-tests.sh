@@ -135,6 +135,18 @@ if [ $host_steps = 1 ]; then
 		sed 's/^/    | /' "$out/unit-build.log" | tail -n 30
 	fi
 
+	# dmreplay on the host (tests/tool/): its cases over file-backed logs
+	# and targets, and a bounded fuzz run, both under ASan and UBSan.
+	tool_out=$({ make -C "$top" --no-print-directory test-tool
+		make -C "$top" --no-print-directory fuzz-tool COUNT=10; } 2>&1)
+	echo "$tool_out" | grep -E '^(ok |FAIL|FINDING|    )'
+	passed=$((passed + $(echo "$tool_out" | grep -c '^ok ')))
+	failed=$((failed + $(echo "$tool_out" | grep -c '^FAIL ')))
+	if ! echo "$tool_out" | grep -q ' tool/fuzz '; then
+		flunk "tool/run  (the tool fuzzer did not run: see below)"
+		echo "$tool_out" | tail -n 20 | sed 's/^/    | /'
+	fi
+
 	wait "$selftest_pid"
 	st_rc=$?
 	check_selftest() {

@@ -432,6 +432,55 @@ UNIT_CASE(completion_entries)
 	CHECK_EQ(dmr_entry_decode(&raw, 77, 4, &out), DMR_E_FIELD);
 }
 
+UNIT_CASE(entry_device_checks)
+{
+	struct dmr_sb sb = sample_sb();
+	struct dmr_rec rec = sample_write();
+
+	/* 131072 sectors of 512 bytes. */
+	CHECK(dmr_range_fits(0, 131072, 131072));
+	CHECK(dmr_range_fits(131072, 0, 131072));
+	CHECK(!dmr_range_fits(131072, 1, 131072));
+	CHECK(!dmr_range_fits(131073, 0, 131072));
+	CHECK(!dmr_range_fits(8, U64_MAX - 7, 131072));
+	CHECK(!dmr_range_fits(U64_MAX, 1, 131072));
+
+	rec.sector = 131064;
+	CHECK_EQ(dmr_entry_check_dev(&rec, &sb), DMR_OK);
+	rec.sector = 131065;
+	CHECK_EQ(dmr_entry_check_dev(&rec, &sb), DMR_E_RANGE);
+	/* sector << 9 would wrap to byte 4096: still beyond the device. */
+	rec.sector = 0x80000000000008ULL;
+	CHECK_EQ(dmr_entry_check_dev(&rec, &sb), DMR_E_RANGE);
+	rec.sector = 0;
+	rec.nr_sectors = 0x1000000;
+	rec.flags = DMR_F_DISCARD;
+	CHECK_EQ(dmr_entry_check_dev(&rec, &sb), DMR_E_RANGE);
+	/* An empty flush has no range: its sector is not looked at. */
+	rec.sector = U64_MAX;
+	rec.nr_sectors = 0;
+	rec.flags = DMR_F_FLUSH;
+	CHECK_EQ(dmr_entry_check_dev(&rec, &sb), DMR_OK);
+	/* Marks and completion entries are not I/O. */
+	rec.type = DMR_TYPE_COMPLETIONS;
+	rec.sector = U64_MAX;
+	rec.nr_sectors = 4;
+	CHECK_EQ(dmr_entry_check_dev(&rec, &sb), DMR_OK);
+
+	/* On a device of 4096-byte blocks, whole blocks only. */
+	sb.data_block_size = 4096;
+	rec = sample_write();
+	rec.sector = 16;
+	CHECK_EQ(dmr_entry_check_dev(&rec, &sb), DMR_OK);
+	rec.sector = 12;
+	CHECK_EQ(dmr_entry_check_dev(&rec, &sb), DMR_E_ALIGN);
+	rec.sector = 16;
+	rec.nr_sectors = 4;
+	CHECK_EQ(dmr_entry_check_dev(&rec, &sb), DMR_E_ALIGN);
+	CHECK_STR(dmr_err_str(DMR_E_RANGE), "beyond the recorded device");
+	CHECK_STR(dmr_err_str(DMR_E_ALIGN), "not aligned to the recorded device's blocks");
+}
+
 static u32 mask_of(const bool *in, u32 n)
 {
 	u32 m = 0, i;
@@ -540,6 +589,39 @@ UNIT_CASE(crash_gen_random)
 	dmr_crash_gen_free(&g);
 }
 
+static int u64_cmp(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+UNIT_CASE(crash_gen_many_states)
+{
+	/* --max-states 200000 over 50 writes: distinct subsets, found in O(1) each. */
+	static bool fua[50];
+	struct dmr_crash_gen g;
+	u64 *hashes = calloc(200000, sizeof(*hashes));
+	bool in[50];
+	u32 count = 0, i, dups = 0;
+
+	CHECK(hashes != NULL);
+	if (!hashes)
+		return;
+	CHECK_EQ(dmr_crash_gen_init(&g, 50, fua, 200000, false, 7), 0);
+	while (dmr_crash_gen_next(&g, in))
+		hashes[count++] = gen_hash(&g, in);
+	CHECK_EQ(count, 200000);
+	CHECK_EQ(g.nr_seen, 200000 - 50);
+	CHECK(g.seen_mask + 1 >= 2 * g.nr_seen);
+	qsort(hashes, count, sizeof(*hashes), u64_cmp);
+	for (i = 1; i < count; i++)
+		dups += hashes[i] == hashes[i - 1];
+	CHECK_EQ(dups, 0);
+	dmr_crash_gen_free(&g);
+	free(hashes);
+}
+
 int main(void)
 {
 	UNIT_RUN("replay-log", crc32c_known_vectors);
@@ -553,8 +635,10 @@ int main(void)
 	UNIT_RUN("replay-log", completion_records);
 	UNIT_RUN("replay-log", completion_entries);
 	UNIT_RUN("replay-log", entries_carry_completions);
+	UNIT_RUN("replay-log", entry_device_checks);
 	UNIT_RUN("replay-log", crash_gen_exhaustive);
 	UNIT_RUN("replay-log", crash_gen_fua_closure);
 	UNIT_RUN("replay-log", crash_gen_random);
+	UNIT_RUN("replay-log", crash_gen_many_states);
 	return unit_summary("replay-log");
 }

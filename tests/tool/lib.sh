@@ -1,0 +1,73 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
+#
+# Helpers of the host cases of dmreplay (tests/tool/NNN, run by run.sh):
+# file-backed logs written by dmr-mklog and file targets, no VM. A case
+# runs in its own scratch directory $T with $DMREPLAY (the tool, built with
+# ASan and UBSan) and $MKLOG; it exits 0 (pass) or 1 (fail, saying what it
+# expected and what it got). run.sh fails a case whose tool run printed a
+# sanitizer report.
+
+fail() {
+	echo "    FAIL: $*" >&2
+	exit 1
+}
+
+expect_eq() {
+	[ "$2" = "$3" ] || fail "$1: expected '$2', got '$3'"
+}
+
+expect_match() {
+	printf '%s\n' "$3" | grep -Eq -- "$2" || fail "$1: expected to match /$2/, got '$3'"
+}
+
+expect_no_match() {
+	if printf '%s\n' "$3" | grep -Eq -- "$2"; then
+		fail "$1: expected no match for /$2/, got '$3'"
+	fi
+}
+
+# mklog FILE: a log from the description on stdin.
+mklog() {
+	"$MKLOG" "$1" || fail "dmr-mklog $1 failed"
+}
+
+# tool ARGS...: run dmreplay; $out, $errs and $rc hold what it said and did.
+tool() {
+	"$DMREPLAY" "$@" > "$T/out" 2> "$T/err"
+	rc=$?
+	out=$(cat "$T/out")
+	errs=$(cat "$T/err")
+	cat "$T/err" >> "$T/all-err"
+}
+
+# expect_tool RC ARGS...: run dmreplay, which must exit RC.
+expect_tool() {
+	want=$1
+	shift
+	tool "$@"
+	[ "$rc" = "$want" ] || fail "dmreplay $*: exit $rc, expected $want; stdout '$out' stderr '$errs'"
+}
+
+# mkfile FILE BYTES [BYTE]: a file of BYTES bytes of BYTE (octal, default 0125).
+mkfile() {
+	head -c "$2" /dev/zero | tr '\0' "\\${3:-125}" > "$1"
+}
+
+size_of() {
+	stat -c %s "$1"
+}
+
+md5_of() {
+	md5sum < "$1" | cut -d' ' -f1
+}
+
+# md5_range FILE SECTOR COUNT: of COUNT 512-byte sectors from SECTOR.
+md5_range() {
+	dd if="$1" bs=512 skip="$2" count="$3" status=none | md5sum | cut -d' ' -f1
+}
+
+# pattern_md5 COUNT BYTE: of COUNT sectors of BYTE (octal).
+pattern_md5() {
+	head -c $(($1 * 512)) /dev/zero | tr '\0' "\\$2" | md5sum | cut -d' ' -f1
+}
