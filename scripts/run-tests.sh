@@ -175,12 +175,12 @@ echo "vm: kernel $kernel ($abi), ${geometry}-byte ramdisks, $shards VM(s)"
 	echo $? > "$out/vm.rc"
 } | tee "$out/vm.log"
 vm_rc=$(cat "$out/vm.rc")
-totals=$(grep -c '^vm-totals ' "$out/vm.log")
-for line in $(grep '^vm-totals ' "$out/vm.log" | tr ' ' '_'); do
+totals=$(grep -ac '^vm-totals ' "$out/vm.log")
+for line in $(grep -a '^vm-totals ' "$out/vm.log" | tr ' ' '_'); do
 	passed=$((passed + $(echo "$line" | sed 's/.*passed=\([0-9]*\).*/\1/')))
 	failed=$((failed + $(echo "$line" | sed 's/.*failed=\([0-9]*\).*/\1/')))
 done
-if [ "$vm_rc" != 0 ] && { [ "$totals" -lt "$shards" ] || grep -q '^vm: kernel splat' "$out/vm.log"; }; then
+if [ "$vm_rc" != 0 ] && { [ "$totals" -lt "$shards" ] || grep -aq '^vm: kernel splat' "$out/vm.log"; }; then
 	flunk "vm/run  (a VM did not complete cleanly: see above)"
 fi
 

@@ -85,9 +85,14 @@ reset_ramdisks() {
 }
 
 if [ "$DMTK_GEOMETRY" != 512 ]; then
-	mkdir -p /sys/kernel/config
-	mount -t configfs configfs /sys/kernel/config 2> /dev/null
+	# brd must stay out: opening a missing block-major-1 device (a table
+	# naming 1:N) would autoload it, and its ram0.. would clash with ours.
+	mkdir -p /etc/modprobe.d
+	echo "install brd /bin/false" > /etc/modprobe.d/dmtk-geometry.conf
+	# null_blk pulls in configfs (a module), which makes /sys/kernel/config.
 	modprobe null_blk nr_devices=0
+	grep -q ' /sys/kernel/config ' /proc/mounts ||
+		mount -t configfs configfs /sys/kernel/config
 fi
 
 uptime_cs() {

@@ -96,11 +96,25 @@ dio_write() {
 	xfs_io -d -c "pwrite -q -S $4 -b $(($3 * 512)) $(($2 * 512)) $(($3 * 512))" "$1"
 }
 
-# dio_read_md5 DEV SECTOR COUNT: md5 of the data read with O_DIRECT.
+# dio_read_md5 DEV SECTOR COUNT: md5 of the data read with O_DIRECT (on a
+# 4096-byte device SECTOR and COUNT must be multiples of 8).
 dio_read_md5() {
 	# GNU dd by path: busybox sh runs its own dd applet first, and that one
-	# silently falls back to buffered reads when O_DIRECT is refused.
-	/usr/bin/dd if="$1" iflag=direct bs=512 skip="$2" count="$3" status=none | md5sum | cut -d' ' -f1
+	# silently falls back to buffered reads when O_DIRECT is refused. Byte
+	# offsets and 64 KiB requests: the same reads on 512- and 4096-byte
+	# devices.
+	/usr/bin/dd if="$1" iflag=direct,skip_bytes,count_bytes bs=64k skip=$(($2 * 512)) \
+		count=$(($3 * 512)) status=none | md5sum | cut -d' ' -f1
+}
+
+# devno DEV: "major:minor" of a block device, as dm tables print it.
+devno() {
+	printf '%d:%d\n' "0x$(stat -L -c %t "$1")" "0x$(stat -L -c %T "$1")"
+}
+
+# lbs DEV: the device's logical block size in bytes.
+lbs() {
+	blockdev --getss "$1"
 }
 
 # pattern_md5 COUNT BYTE: md5 of COUNT sectors of BYTE.
