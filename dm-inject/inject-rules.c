@@ -267,6 +267,22 @@ static int parse_shift(const char *v, size_t len, s64 *shift)
 	return 0;
 }
 
+/*
+ * What a value that is not a number in range gets: each word says which
+ * attribute and what it takes, so a wrapped or signed value is reported as
+ * such and never read as another number.
+ */
+static const char * const bad_numbers[K_NR] = {
+	[K_SECTOR]	= "Invalid number in rule attribute sector=: a decimal sector below 2^64",
+	[K_NTH]		= "Invalid number in rule attribute nth=: decimal 1 to 2^64-1",
+	[K_EVERY]	= "Invalid number in rule attribute every=: decimal 1 to 2^64-1",
+	[K_MS]		= "Invalid number in rule attribute ms=: decimal 0 to 60000",
+	[K_US]		= "Invalid number in rule attribute us=: decimal 0 to 60000000",
+	[K_JITTER]	= "Invalid number in rule attribute jitter=: decimal, at most the delay",
+	[K_OFFSET]	= "Invalid number in rule attribute offset=: decimal 0 to 2147483647",
+	[K_SHIFT]	= "Invalid number in rule attribute shift=: decimal sectors, - for backwards",
+};
+
 /* One attr; *err is set on failure. */
 static int parse_attr(struct inj_rule *r, int key, const char *v, size_t len,
 		      u64 dev_len, const char **err)
@@ -383,7 +399,7 @@ static int parse_attr(struct inj_rule *r, int key, const char *v, size_t len,
 		return 0;
 	case K_TORN_SECTORS:
 		if (parse_u32(v, len, &r->torn_sectors) || !r->torn_sectors) {
-			*err = "torn sectors= must be at least 1";
+			*err = "torn sectors= must be 1..4294967295";
 			return -EINVAL;
 		}
 		return 0;
@@ -410,7 +426,7 @@ bad_event:
 	*err = "Unknown event: use read, write, flush, discard, write_zeroes or any";
 	return -EINVAL;
 bad_number:
-	*err = "Invalid number in rule attribute";
+	*err = bad_numbers[key];
 	return -EINVAL;
 past_end:
 	*err = "Sector range past the end of the device";
@@ -460,8 +476,9 @@ static int check_rule(struct inj_rule *r, u32 seen, u64 dev_len, const char **er
 			*err = "jitter= larger than the delay";
 			return -EINVAL;
 		}
-		if (r->delay_us > (r->delay_in_ms ? 60000U : 60000000U)) {
-			*err = "Delay longer than 60 seconds";
+		/* the longest hold, delay plus jitter, is what the cap bounds */
+		if ((u64)r->delay_us + r->jitter_us > (r->delay_in_ms ? 60000U : 60000000U)) {
+			*err = "Delay plus jitter longer than 60 seconds";
 			return -EINVAL;
 		}
 		if (r->delay_in_ms) {

@@ -11,6 +11,7 @@
 #include <linux/module.h>
 #include <linux/init.h>
 #include <linux/bio.h>
+#include <linux/ctype.h>
 #include <linux/blkdev.h>
 #include <linux/hrtimer.h>
 #include <linux/mempool.h>
@@ -366,17 +367,36 @@ static void inject_dtr(struct dm_target *ti)
 	kfree(ic);
 }
 
+/*
+ * A decimal number of the table line or of a message, up to @max.
+ * kstrtoull() refuses overflow but takes a leading '+': numbers here are
+ * digits only, as in the rule words, so "+1" is as wrong as "0x1".
+ */
+static int inject_parse_ull(const char *s, unsigned long long max, unsigned long long *v)
+{
+	if (!isdigit(*s) || kstrtoull(s, 10, v) || *v > max)
+		return -EINVAL;
+	return 0;
+}
+
 static int inject_ctr_rules(struct dm_target *ti, struct inject_c *ic, struct dm_arg_set *as)
 {
 	static const struct dm_arg _args[] = {
-		{0, INJ_MAX_ARGS, "Too many arguments: <#args> must be a number up to 4100"},
+		{0, INJ_MAX_ARGS,
+		 "Invalid <#args>: a decimal count up to 4100 of the words that follow"},
 	};
 	struct inj_ruleset *rs;
 	struct inj_rule **rules;
 	unsigned int nr_args = 0, nr = 0, i;
+	unsigned long long n;
 	int r = 0;
 
 	if (as->argc) {
+		/* dm core reads the count with sscanf("%u"): 2^32 would be 0 */
+		if (inject_parse_ull(as->argv[0], INJ_MAX_ARGS, &n)) {
+			ti->error = _args[0].error;
+			return -EINVAL;
+		}
 		r = dm_read_arg(_args, as, &nr_args, &ti->error);
 		if (r)
 			return r;
@@ -464,7 +484,7 @@ static int inject_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	struct dm_arg_set as;
 	struct inject_c *ic;
 	unsigned long long tmpll;
-	char dummy;
+	sector_t dev_len;
 	int r;
 
 	if (argc < 2) {
@@ -492,7 +512,7 @@ static int inject_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	hrtimer_init(&ic->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
 	ic->timer.function = inject_timer_fn;
 
-	if (sscanf(argv[1], "%llu%c", &tmpll, &dummy) != 1 || tmpll != (sector_t)tmpll) {
+	if (inject_parse_ull(argv[1], (sector_t)~0ULL, &tmpll)) {
 		ti->error = "Invalid device offset";
 		r = -EINVAL;
 		goto bad;
@@ -502,6 +522,13 @@ static int inject_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	r = dm_get_device(ti, argv[0], dm_table_get_mode(ti->table), &ic->dev);
 	if (r) {
 		ti->error = "Device lookup failed";
+		goto bad;
+	}
+	/* written so that no sum can wrap: dm core checks the area later */
+	dev_len = bdev_nr_sectors(ic->dev->bdev);
+	if (ic->start >= dev_len || ti->len > dev_len - ic->start) {
+		ti->error = "Device offset past the end of the device";
+		r = -EINVAL;
 		goto bad;
 	}
 
@@ -975,7 +1002,6 @@ static int inject_message(struct dm_target *ti, unsigned int argc, char **argv,
 	struct inject_c *ic = ti->private;
 	const char *name = dm_device_name(ic->md);
 	unsigned long long n;
-	char dummy;
 	int r = -EINVAL;
 
 	if (!argc) {
@@ -989,7 +1015,7 @@ static int inject_message(struct dm_target *ti, unsigned int argc, char **argv,
 	} else if (!strcasecmp(argv[0], "remove") && argc == 2) {
 		u32 id;
 
-		if (sscanf(argv[1], "%llu%c", &n, &dummy) != 1 || !n || n > U32_MAX) {
+		if (inject_parse_ull(argv[1], U32_MAX, &n) || !n) {
 			DMERR("%s: remove: invalid rule id '%.32s'", name, argv[1]);
 			goto out;
 		}
@@ -1002,7 +1028,7 @@ static int inject_message(struct dm_target *ti, unsigned int argc, char **argv,
 		if (r == -ENOENT)
 			r = 0;
 	} else if (!strcasecmp(argv[0], "state") && argc == 2) {
-		if (sscanf(argv[1], "%llu%c", &n, &dummy) != 1 || !n || n > INT_MAX) {
+		if (inject_parse_ull(argv[1], INT_MAX, &n) || !n) {
 			DMERR("%s: state: must be 1..2147483647, not '%.32s'", name, argv[1]);
 			goto out;
 		}

@@ -164,10 +164,10 @@ UNIT_CASE(bad_input_is_rejected_with_a_specific_error)
 	CHECK_STR(reject("error:event"), "Attribute needs a value");
 	CHECK_STR(reject("error:event=read,once=1"), "Attribute takes no value");
 	CHECK_STR(reject("error:event=read,event=write"), "Rule attribute given twice");
-	CHECK_STR(reject("error:event=read,sector=12x"), "Invalid number in rule attribute");
-	CHECK_STR(reject("error:event=read,sector="), "Invalid number in rule attribute");
+	CHECK_STR(reject("error:event=read,sector=12x"), bad_numbers[K_SECTOR]);
+	CHECK_STR(reject("error:event=read,sector="), bad_numbers[K_SECTOR]);
 	CHECK_STR(reject("error:event=read,sector=99999999999999999999999"),
-		  "Invalid number in rule attribute");
+		  "Invalid number in rule attribute sector=: a decimal sector below 2^64");
 	CHECK_STR(reject("error:event=read,sector=131072"),
 		  "Sector range past the end of the device");
 	CHECK_STR(reject("error:event=read,sectors=0-131072"),
@@ -196,7 +196,11 @@ UNIT_CASE(bad_input_is_rejected_with_a_specific_error)
 	CHECK_STR(reject("delay:event=read,ms=1,us=1"),
 		  "delay rule needs exactly one of ms= and us=");
 	CHECK_STR(reject("delay:event=read,ms=1,jitter=2"), "jitter= larger than the delay");
-	CHECK_STR(reject("delay:event=read,ms=60001"), "Delay longer than 60 seconds");
+	CHECK_STR(reject("delay:event=read,ms=60001"), "Delay plus jitter longer than 60 seconds");
+	CHECK_STR(reject("delay:event=read,ms=30001,jitter=30000"),
+		  "Delay plus jitter longer than 60 seconds");
+	CHECK_STR(reject("delay:event=read,us=59999999,jitter=2"),
+		  "Delay plus jitter longer than 60 seconds");
 	CHECK_STR(reject("corrupt:event=flush"),
 		  "corrupt applies to event=read or event=write only");
 	CHECK_STR(reject("corrupt:event=any"), "corrupt applies to event=read or event=write only");
@@ -208,7 +212,7 @@ UNIT_CASE(bad_input_is_rejected_with_a_specific_error)
 	CHECK_STR(reject("drop:event=any"),
 		  "drop applies to write, flush, discard and write_zeroes only");
 	CHECK_STR(reject("torn:event=read,sectors=1"), "torn applies to event=write only");
-	CHECK_STR(reject("torn:event=write,sectors=0"), "torn sectors= must be at least 1");
+	CHECK_STR(reject("torn:event=write,sectors=0"), "torn sectors= must be 1..4294967295");
 	CHECK_STR(reject("misdirect:event=write"), "misdirect rule needs a non-zero shift=");
 	CHECK_STR(reject("misdirect:event=read,shift=1"), "misdirect applies to event=write only");
 	CHECK_STR(reject("misdirect:event=write,shift=131072"),
@@ -217,7 +221,7 @@ UNIT_CASE(bad_input_is_rejected_with_a_specific_error)
 		  "shift= moves writes past the device");
 	CHECK_STR(reject("misdirect:event=write,sectors=131000-131071,shift=100"),
 		  "shift= moves writes past the device");
-	CHECK_STR(reject("misdirect:event=write,shift=--1"), "Invalid number in rule attribute");
+	CHECK_STR(reject("misdirect:event=write,shift=--1"), bad_numbers[K_SHIFT]);
 	CHECK_STR(reject("break:event=read"), "break rule needs tag=");
 	CHECK_STR(reject("break:event=read,tag=a/b"),
 		  "tag= must be 1-31 characters of A-Z a-z 0-9 _ . -");
@@ -227,6 +231,96 @@ UNIT_CASE(bad_input_is_rejected_with_a_specific_error)
 	longword[sizeof(longword) - 1] = '\0';
 	memcpy(longword, "error:event=read,tag=", 21);
 	CHECK_STR(reject(longword), "Argument too long");
+}
+
+/*
+ * Every number-taking word at and past 2^32 and 2^64, negative, with a
+ * leading + and in hex: accepted where the value fits (NULL), else the
+ * word's own error. Nothing wraps into another number.
+ */
+UNIT_CASE(numbers_at_and_past_2_32_and_2_64)
+{
+	static const char * const vals[] = {
+		"4294967295", "4294967296", "18446744073709551615", "18446744073709551616",
+		"18446744073709551617", "-1", "+1", "0x10",
+	};
+	const char *past = "Sector range past the end of the device";
+	const char *rng = "sectors= needs an inclusive range A-B";
+	const char *rev = "sectors= range is reversed";
+	const char *st = "state= and new_state= must be 1..2147483647";
+	const char *pr = "probability= must be 1..100";
+	const char *ie = "Invalid errno";
+	const char *lg = "Delay plus jitter longer than 60 seconds";
+	const char *jl = "jitter= larger than the delay";
+	const char *by = "bytes= must be 1..4096";
+	const char *ts = "torn sectors= must be 1..4294967295";
+	const char *sh = "shift= moves writes past the device";
+	const char *sd = "Invalid seed";
+	const char *mt = "max_transfer: must be a multiple of 512 from 4096 to 1073741824";
+	const char *al = "align: must be 512, 1024, 2048 or 4096";
+	const char *sec = bad_numbers[K_SECTOR], *nth = bad_numbers[K_NTH];
+	const char *evy = bad_numbers[K_EVERY], *ms = bad_numbers[K_MS];
+	const char *us = bad_numbers[K_US], *jit = bad_numbers[K_JITTER];
+	const char *off = bad_numbers[K_OFFSET], *shn = bad_numbers[K_SHIFT];
+	static const char ok[] = "";
+	const struct {
+		const char *tmpl;	/* %s is the value */
+		const char *want[8];	/* per value; ok = accepted */
+	} words[] = {
+		{ "error:event=read,sector=%s", { past, past, past, sec, sec, sec, sec, sec } },
+		{ "error:event=read,sectors=0-%s", { past, past, past, rng, rng, rng, rng, rng } },
+		{ "error:event=read,sectors=%s-5", { rev, rev, rev, rng, rng, rng, rng, rng } },
+		{ "error:event=read,state=%s", { st, st, st, st, st, st, st, st } },
+		{ "state:event=read,new_state=%s", { st, st, st, st, st, st, st, st } },
+		{ "error:event=read,nth=%s", { ok, ok, ok, nth, nth, nth, nth, nth } },
+		{ "error:event=read,every=%s", { ok, ok, ok, evy, evy, evy, evy, evy } },
+		{ "error:event=read,probability=%s", { pr, pr, pr, pr, pr, pr, pr, pr } },
+		{ "error:event=read,errno=%s", { ie, ie, ie, ie, ie, ie, ie, ie } },
+		{ "delay:event=read,ms=%s", { lg, ms, ms, ms, ms, ms, ms, ms } },
+		{ "delay:event=read,us=%s", { lg, us, us, us, us, us, us, us } },
+		{ "delay:event=read,ms=10,jitter=%s", { jl, jit, jit, jit, jit, jit, jit, jit } },
+		{ "corrupt:event=read,bytes=%s", { by, by, by, by, by, by, by, by } },
+		{ "corrupt:event=read,offset=%s", { off, off, off, off, off, off, off, off } },
+		{ "torn:event=write,sectors=%s", { ok, ts, ts, ts, ts, rng, ts, ts } },
+		{ "misdirect:event=write,shift=%s", { sh, sh, shn, shn, shn, ok, shn, shn } },
+		{ "seed:%s", { ok, ok, ok, sd, sd, sd, sd, sd } },
+		{ "max_transfer:%s", { mt, mt, mt, mt, mt, mt, mt, mt } },
+		{ "align:%s", { al, al, al, al, al, al, al, al } },
+	};
+	unsigned int w, v;
+	char word[128];
+
+	for (w = 0; w < ARRAY_SIZE(words); w++) {
+		for (v = 0; v < ARRAY_SIZE(vals); v++) {
+			const char *want = words[w].want[v], *got;
+
+			snprintf(word, sizeof(word), words[w].tmpl, vals[v]);
+			got = reject(word);
+			if (want == ok) {
+				if (got)
+					fprintf(stderr, "    '%s': %s\n", word, got);
+				CHECK(!got);
+			} else {
+				if (!got || strcmp(got, want))
+					fprintf(stderr, "    '%s'\n", word);
+				CHECK_STR(got, want);
+			}
+		}
+	}
+	/* the largest values that fit are kept exactly */
+	{
+		struct inj_rule *r = rule("error:event=read,every=18446744073709551615");
+		struct inj_opts o = { 0 };
+		const char *err;
+
+		CHECK(r && r->count_n == U64_MAX);
+		kfree(r);
+		r = rule("misdirect:event=write,shift=-131071");
+		CHECK(r && r->shift == -131071);
+		kfree(r);
+		CHECK_EQ(inj_parse_word("seed:18446744073709551615", DEV_LEN, &o, &r, &err), 0);
+		CHECK(o.seed == U64_MAX);
+	}
 }
 
 UNIT_CASE(options_parse_and_reject)
@@ -574,6 +668,7 @@ int main(void)
 	UNIT_RUN("inject-rules", every_type_and_attr_roundtrips);
 	UNIT_RUN("inject-rules", every_carried_errno_is_accepted);
 	UNIT_RUN("inject-rules", bad_input_is_rejected_with_a_specific_error);
+	UNIT_RUN("inject-rules", numbers_at_and_past_2_32_and_2_64);
 	UNIT_RUN("inject-rules", options_parse_and_reject);
 	UNIT_RUN("inject-rules", events_and_flags_select_requests);
 	UNIT_RUN("inject-rules", unmatched_event_costs_one_check);
