@@ -530,6 +530,91 @@ static int check_rule(struct inj_rule *r, u32 seen, u64 dev_len, const char **er
 	return 0;
 }
 
+/*
+ * The errors of inj_opts_fit() and inj_rule_fit(), one per block size from
+ * 512 bytes to 64 KiB, so that the message names the size it was checked
+ * against: an error is a static string (ti->error outlives the target).
+ */
+#define INJ_BS_ERRORS(pre, post) {					\
+	pre "512" post, pre "1024" post, pre "2048" post, pre "4096" post,	\
+	pre "8192" post, pre "16384" post, pre "32768" post, pre "65536" post,	\
+}
+
+static const char * const err_max_transfer[] =
+	INJ_BS_ERRORS("max_transfer: must be a multiple of the device's ", "-byte logical block size");
+static const char * const err_align[] =
+	INJ_BS_ERRORS("align: must be a multiple of the device's ", "-byte logical block size");
+static const char * const err_shift[] =
+	INJ_BS_ERRORS("misdirect shift= must be a multiple of the ",
+		      "-byte block (logical block size or align:)");
+static const char * const err_torn[] =
+	INJ_BS_ERRORS("torn sectors= must be a multiple of the ",
+		      "-byte block (logical block size or align:)");
+
+static const char *bs_error(const char * const *errs, u32 bs)
+{
+	unsigned int i = 0;
+
+	while (i < 7 && (512U << i) < bs)
+		i++;
+	return errs[i];
+}
+
+/*
+ * The options against the underlying device's logical block size @lbs: a
+ * request of a fraction of a block cannot be sent to it.
+ */
+int inj_opts_fit(const struct inj_opts *o, u32 lbs, const char **err)
+{
+	if (o->max_transfer % lbs) {
+		*err = bs_error(err_max_transfer, lbs);
+		return -EINVAL;
+	}
+	if (o->align % lbs) {
+		*err = bs_error(err_align, lbs);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * A parsed rule against the block it acts in, the larger of the underlying
+ * device's logical block size @lbs and the align: option @align (0: none):
+ * the requests it sees are whole blocks, so a misdirected write moves and a
+ * torn write is cut by whole blocks, or it would send the device part of
+ * one. torn's default length, one block, is set here.
+ */
+int inj_rule_fit(struct inj_rule *r, u32 lbs, u32 align, const char **err)
+{
+	u32 block = align > lbs ? align : lbs;
+	u32 sectors = block >> 9;
+	u64 shift;
+
+	switch (r->type) {
+	case INJ_MISDIRECT:
+		shift = r->shift < 0 ? -(u64)r->shift : (u64)r->shift;
+		if (shift % sectors) {
+			*err = bs_error(err_shift, block);
+			return -EINVAL;
+		}
+		break;
+	case INJ_TORN:
+		if (!r->torn_sectors)
+			r->torn_sectors = sectors;
+		if (r->torn_sectors % sectors) {
+			*err = bs_error(err_torn, block);
+			return -EINVAL;
+		}
+		break;
+	}
+	return 0;
+}
+
+/*
+ * A rule word. Torn's default length and the block checks are left to
+ * inj_rule_fit(), which needs the device and, in a table, the align: option
+ * that may come after the rule.
+ */
 int inj_parse_rule(const char *word, u64 dev_len, struct inj_rule **rule, const char **err)
 {
 	const char *colon, *p, *end;
@@ -562,7 +647,6 @@ int inj_parse_rule(const char *word, u64 dev_len, struct inj_rule **rule, const 
 	r->err = EIO;
 	r->corrupt_bytes = 1;
 	r->corrupt_offset = -1;
-	r->torn_sectors = 1;
 
 	end = word + strlen(word);
 	for (p = colon + 1; ; p++) {
@@ -777,7 +861,9 @@ int inj_format_rule(const struct inj_rule *r, char *buf, size_t len)
 					(long long)r->corrupt_offset);
 		break;
 	case INJ_TORN:
-		sz += scnprintf(buf + sz, len - sz, ",sectors=%u", r->torn_sectors);
+		/* 0: one block, until inj_rule_fit() has seen the device */
+		if (r->torn_sectors)
+			sz += scnprintf(buf + sz, len - sz, ",sectors=%u", r->torn_sectors);
 		if (r->silent)
 			sz += scnprintf(buf + sz, len - sz, ",silent");
 		else

@@ -102,7 +102,7 @@ struct inj_rule {
 	u32 delay_us, jitter_us;
 	u32 corrupt_bytes;
 	s64 corrupt_offset;	/* -1 = random */
-	u32 torn_sectors;
+	u32 torn_sectors;	/* 0 = one block, see inj_rule_fit() */
 	s64 shift;		/* misdirect, in sectors */
 	char tag[INJ_TAG_MAX];
 	struct inj_ctr matches;	/* requests that met the static conditions */
@@ -181,6 +181,8 @@ int inj_parse_word(const char *word, u64 dev_len, struct inj_opts *opts,
 		   struct inj_rule **rule, const char **err);
 int inj_parse_rule(const char *word, u64 dev_len, struct inj_rule **rule,
 		   const char **err);
+int inj_opts_fit(const struct inj_opts *o, u32 lbs, const char **err);
+int inj_rule_fit(struct inj_rule *r, u32 lbs, u32 align, const char **err);
 int inj_format_rule(const struct inj_rule *r, char *buf, size_t len);
 int inj_format_opts(const struct inj_opts *o, char *buf, size_t len);
 unsigned int inj_nr_opts(const struct inj_opts *o);

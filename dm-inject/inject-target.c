@@ -385,10 +385,12 @@ static int inject_ctr_rules(struct dm_target *ti, struct inject_c *ic, struct dm
 		{0, INJ_MAX_ARGS,
 		 "Invalid <#args>: a decimal count up to 4100 of the words that follow"},
 	};
+	unsigned int lbs = bdev_logical_block_size(ic->dev->bdev);
 	struct inj_ruleset *rs;
 	struct inj_rule **rules;
 	unsigned int nr_args = 0, nr = 0, i;
 	unsigned long long n;
+	const char *err;
 	int r = 0;
 
 	if (as->argc) {
@@ -414,7 +416,6 @@ static int inject_ctr_rules(struct dm_target *ti, struct inject_c *ic, struct dm
 	for (i = 0; i < nr_args; i++) {
 		const char *word = dm_shift_arg(as);
 		struct inj_rule *rule;
-		const char *err;
 
 		r = inj_parse_word(word, ti->len, &ic->opts, &rule, &err);
 		if (r) {
@@ -436,6 +437,15 @@ static int inject_ctr_rules(struct dm_target *ti, struct inject_c *ic, struct dm
 	if (as->argc) {
 		ti->error = "Unexpected arguments after the option and rule group";
 		r = -EINVAL;
+		goto out;
+	}
+
+	/* the block checks need align:, which may follow the rules */
+	r = inj_opts_fit(&ic->opts, lbs, &err);
+	for (i = 0; !r && i < nr; i++)
+		r = inj_rule_fit(rules[i], lbs, ic->opts.align, &err);
+	if (r) {
+		ti->error = (char *)err;
 		goto out;
 	}
 
@@ -683,7 +693,6 @@ static void inject_queue(struct inject_c *ic, struct bio_list *list, struct bio 
 static int inject_act(struct inject_c *ic, struct bio *bio, const struct inj_rule *r)
 {
 	struct inject_pb *pb = inject_pb(bio);
-	unsigned int lbs, keep;
 
 	switch (r->type) {
 	case INJ_ERROR:
@@ -717,11 +726,11 @@ static int inject_act(struct inject_c *ic, struct bio *bio, const struct inj_rul
 		bio_endio(bio);
 		return DM_MAPIO_SUBMITTED;
 	case INJ_TORN:
-		/* keep whole logical blocks, at least one */
-		lbs = bdev_logical_block_size(ic->dev->bdev) >> SECTOR_SHIFT;
-		keep = max(rounddown(r->torn_sectors, lbs), lbs);
-		if (keep < bio_sectors(bio))
-			bio_trim(bio, 0, keep);
+		/*
+		 * torn_sectors is whole blocks (inj_rule_fit()) and the rule
+		 * only matched a longer request, made of whole blocks too.
+		 */
+		bio_trim(bio, 0, r->torn_sectors);
 		pb->status = r->silent ? BLK_STS_OK : errno_to_blk_status(-r->err);
 		inject_hook(bio, inject_status_endio);
 		break;
@@ -876,6 +885,12 @@ static int inject_msg_add(struct inject_c *ic, const char *word, char *result,
 		return -EINVAL;
 	}
 	r = inj_parse_rule(word, ic->ti->len, &rule, &err);
+	if (!r) {
+		r = inj_rule_fit(rule, bdev_logical_block_size(ic->dev->bdev), ic->opts.align,
+				 &err);
+		if (r)
+			kfree(rule);
+	}
 	if (r) {
 		DMERR("%s: add: bad rule '%.80s': %s", dm_device_name(ic->md), word, err);
 		return r;

@@ -112,7 +112,8 @@ UNIT_CASE(every_type_and_attr_roundtrips)
 	roundtrip("torn:event=write,sectors=3", "torn:event=write,sectors=3,errno=5");
 	roundtrip("torn:event=write,sectors=0-99,sectors=2,silent",
 		  "torn:event=write,sectors=0-99,sectors=2,silent");
-	roundtrip("torn:event=write", "torn:event=write,sectors=1,errno=5");
+	/* torn's length is one block, set by inj_rule_fit() once the device is known */
+	roundtrip("torn:event=write", "torn:event=write,errno=5");
 	roundtrip("misdirect:event=write,shift=8", "misdirect:event=write,shift=8");
 	roundtrip("misdirect:event=write,sector=100,shift=-100",
 		  "misdirect:event=write,sector=100,shift=-100");
@@ -358,6 +359,69 @@ UNIT_CASE(options_parse_and_reject)
 	/* an option is not a rule: "add seed:1" must fail */
 	CHECK_EQ(inj_parse_rule("seed:1", DEV_LEN, &r, &err), -EINVAL);
 	CHECK_STR(err, "Unknown rule type or option");
+}
+
+/*
+ * Options and rules against the device's logical block size and align:
+ * (issue 13): no request may carry a fraction of a block.
+ */
+UNIT_CASE(block_size_fit)
+{
+	struct inj_opts o = { 0 };
+	const char *err = NULL;
+	struct inj_rule *r;
+
+	o.max_transfer = 6144;
+	CHECK_EQ(inj_opts_fit(&o, 512, &err), 0);
+	CHECK_EQ(inj_opts_fit(&o, 4096, &err), -EINVAL);
+	CHECK_STR(err, "max_transfer: must be a multiple of the device's 4096-byte logical block size");
+	o.max_transfer = 8192;
+	o.align = 2048;
+	CHECK_EQ(inj_opts_fit(&o, 4096, &err), -EINVAL);
+	CHECK_STR(err, "align: must be a multiple of the device's 4096-byte logical block size");
+	CHECK_EQ(inj_opts_fit(&o, 1024, &err), 0);
+	o.align = 0;
+	CHECK_EQ(inj_opts_fit(&o, 8192, &err), 0);
+	CHECK_EQ(inj_opts_fit(&o, 65536, &err), -EINVAL);
+	CHECK_STR(err, "max_transfer: must be a multiple of the device's 65536-byte logical block size");
+
+	r = rule("misdirect:event=write,shift=1");
+	CHECK(r);
+	CHECK_EQ(inj_rule_fit(r, 512, 0, &err), 0);
+	CHECK_EQ(inj_rule_fit(r, 4096, 0, &err), -EINVAL);
+	CHECK_STR(err, "misdirect shift= must be a multiple of the 4096-byte block (logical block size or align:)");
+	CHECK_EQ(inj_rule_fit(r, 512, 2048, &err), -EINVAL);
+	CHECK_STR(err, "misdirect shift= must be a multiple of the 2048-byte block (logical block size or align:)");
+	kfree(r);
+	r = rule("misdirect:event=write,shift=-16");
+	CHECK(r);
+	CHECK_EQ(inj_rule_fit(r, 4096, 0, &err), 0);
+	CHECK_EQ(inj_rule_fit(r, 4096, 4096, &err), 0);
+	kfree(r);
+
+	/* torn: the default length is one block, an explicit one whole blocks */
+	r = rule("torn:event=write");
+	CHECK(r);
+	CHECK_EQ(inj_rule_fit(r, 4096, 0, &err), 0);
+	CHECK_EQ(r->torn_sectors, 8);
+	CHECK_STR(fmt(r), "torn:event=write,sectors=8,errno=5");
+	kfree(r);
+	r = rule("torn:event=write");
+	CHECK_EQ(inj_rule_fit(r, 512, 2048, &err), 0);
+	CHECK_EQ(r->torn_sectors, 4);
+	kfree(r);
+	r = rule("torn:event=write");
+	CHECK_EQ(inj_rule_fit(r, 512, 0, &err), 0);
+	CHECK_EQ(r->torn_sectors, 1);
+	kfree(r);
+	r = rule("torn:event=write,sectors=1");
+	CHECK_EQ(inj_rule_fit(r, 4096, 0, &err), -EINVAL);
+	CHECK_STR(err, "torn sectors= must be a multiple of the 4096-byte block (logical block size or align:)");
+	kfree(r);
+	r = rule("torn:event=write,sectors=12");
+	CHECK_EQ(inj_rule_fit(r, 512, 4096, &err), -EINVAL);
+	CHECK_EQ(inj_rule_fit(r, 2048, 0, &err), 0);
+	kfree(r);
 }
 
 UNIT_CASE(events_and_flags_select_requests)
@@ -670,6 +734,7 @@ int main(void)
 	UNIT_RUN("inject-rules", bad_input_is_rejected_with_a_specific_error);
 	UNIT_RUN("inject-rules", numbers_at_and_past_2_32_and_2_64);
 	UNIT_RUN("inject-rules", options_parse_and_reject);
+	UNIT_RUN("inject-rules", block_size_fit);
 	UNIT_RUN("inject-rules", events_and_flags_select_requests);
 	UNIT_RUN("inject-rules", unmatched_event_costs_one_check);
 	UNIT_RUN("inject-rules", span_of_an_unranged_rule_is_everything);
