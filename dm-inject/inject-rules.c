@@ -1030,20 +1030,32 @@ static bool count_match(struct inj_rule *r)
 /*
  * The rule that acts on @req, or NULL. Rules are tried in table order; every
  * rule sees the state the request found, state rules (and any acting rule
- * with new_state) transition once the walk is over, as in blkdebug.
+ * with new_state) transition once the walk is over, the last one winning,
+ * as in blkdebug.
+ *
+ * The transition is a compare-and-exchange from the state the walk found:
+ * of concurrent requests that found the same state and want to move it,
+ * one does; the others' walks are void, as if they had come after it, and
+ * are done again in the new state. So a transition happens once however
+ * many requests race for it, and hits only count walks that stood. A voided
+ * walk's counting conditions and probability draws are not taken back: a
+ * request that lost a race has been counted by the rules it met twice.
  */
 struct inj_rule *inj_evaluate(const struct inj_ruleset *rs, struct inj_engine *eng,
 			      const struct inj_req *req, u64 dev_len)
 {
 	const struct inj_evlist *l;
-	struct inj_rule *act = NULL;
-	int state, new_state = 0;
+	struct inj_rule *act, *move;
+	int state;
 	u32 i;
 
 	if (!inj_may_match(rs, req))
 		return NULL;
 	l = &rs->ev[req->ev];
 
+again:
+	act = NULL;
+	move = NULL;
 	state = inj_state_read(&eng->state);
 	for (i = 0; i < l->nr; i++) {
 		struct inj_rule *r = l->rules[i];
@@ -1054,15 +1066,20 @@ struct inj_rule *inj_evaluate(const struct inj_ruleset *rs, struct inj_engine *e
 			continue;
 		if (r->probability && inj_engine_below(eng, 100) >= r->probability)
 			continue;
-		inj_ctr_inc(&r->hits);
 		if (r->new_state)
-			new_state = r->new_state;
+			move = r;
 		if (r->type != INJ_STATE) {
 			act = r;
 			break;
 		}
 	}
-	if (new_state)
-		inj_state_set(&eng->state, new_state);
+	if (move) {
+		if (!inj_state_cmpxchg(&eng->state, state, move->new_state))
+			goto again;
+		if (move != act)
+			inj_ctr_inc(&move->hits);
+	}
+	if (act)
+		inj_ctr_inc(&act->hits);
 	return act;
 }

@@ -23,6 +23,7 @@ struct inj_state { atomic_t v; };
 #define inj_ctr_inc(c)		atomic64_inc_return(&(c)->v)
 #define inj_state_read(s)	atomic_read(&(s)->v)
 #define inj_state_set(s, n)	atomic_set(&(s)->v, n)
+#define inj_state_cmpxchg(s, o, n)	(atomic_cmpxchg(&(s)->v, o, n) == (o))
 #define inj_zalloc(sz)		kvzalloc(sz, GFP_KERNEL)
 #define inj_free(p)		kvfree(p)
 #else
@@ -35,6 +36,11 @@ struct inj_state { int counter; };
 #define inj_ctr_inc(c)		__atomic_add_fetch(&(c)->counter, 1, __ATOMIC_RELAXED)
 #define inj_state_read(s)	__atomic_load_n(&(s)->counter, __ATOMIC_RELAXED)
 #define inj_state_set(s, v)	__atomic_store_n(&(s)->counter, (v), __ATOMIC_RELAXED)
+static inline bool inj_state_cmpxchg(struct inj_state *s, int old, int new)
+{
+	return __atomic_compare_exchange_n(&s->counter, &old, new, false, __ATOMIC_SEQ_CST,
+					   __ATOMIC_SEQ_CST);
+}
 #define inj_zalloc(sz)		calloc(1, sz)
 #define inj_free(p)		free(p)
 #define BIT(n)			(1UL << (n))

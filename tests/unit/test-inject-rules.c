@@ -4,6 +4,8 @@
  * of bad input, the counting conditions, seeded probability and the table
  * formatting round trip.
  */
+#include <pthread.h>
+
 #include "unit.h"
 #include "../../dm-inject/inject-rules.c"
 
@@ -613,6 +615,57 @@ UNIT_CASE(blkdebug_state_example)
 	inj_ruleset_free_all(rs);
 }
 
+/*
+ * Concurrent walks and a cycle of transitions: A moves 1 -> 2, B 2 -> 1, so
+ * one at a time A's hits minus B's equal the state minus 1. Two walks that
+ * both found state 1 and both moved it would break that; the
+ * compare-and-exchange makes one of them walk again.
+ */
+struct race_arg {
+	struct inj_ruleset *rs;
+	struct inj_engine *eng;
+};
+
+static void *race_walks(void *p)
+{
+	struct race_arg *a = p;
+	struct inj_req q = req(INJ_EV_WRITE, 0, 8, 0);
+	int i;
+
+	for (i = 0; i < 200000; i++)
+		inj_evaluate(a->rs, a->eng, &q, DEV_LEN);
+	return NULL;
+}
+
+UNIT_CASE(concurrent_transitions_happen_once)
+{
+	static const char * const words[] = {
+		"drop:event=write,state=1,new_state=2",
+		"state:event=write,state=2,new_state=1",
+	};
+	struct inj_ruleset *rs = set_of(words, ARRAY_SIZE(words));
+	struct inj_engine eng;
+	struct race_arg a = { rs, &eng };
+	pthread_t t[4];
+	long long ha, hb;
+	int i;
+
+	CHECK(rs);
+	if (!rs)
+		return;
+	inj_engine_init(&eng, 0);
+	for (i = 0; i < 4; i++)
+		pthread_create(&t[i], NULL, race_walks, &a);
+	for (i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	ha = inj_ctr_read(&rs->rules[0]->hits);
+	hb = inj_ctr_read(&rs->rules[1]->hits);
+	CHECK_EQ(ha - hb, inj_state_read(&eng.state) - 1);
+	/* every walk stood once: each made exactly one of the two moves */
+	CHECK_EQ(ha + hb, 4 * 200000);
+	inj_ruleset_free_all(rs);
+}
+
 UNIT_CASE(first_action_rule_wins)
 {
 	static const char * const words[] = {
@@ -742,6 +795,7 @@ int main(void)
 	UNIT_RUN("inject-rules", once_nth_every_count_matches);
 	UNIT_RUN("inject-rules", counting_only_sees_requests_that_match);
 	UNIT_RUN("inject-rules", blkdebug_state_example);
+	UNIT_RUN("inject-rules", concurrent_transitions_happen_once);
 	UNIT_RUN("inject-rules", first_action_rule_wins);
 	UNIT_RUN("inject-rules", geometry_conditions);
 	UNIT_RUN("inject-rules", probability_is_deterministic_per_seed);
