@@ -643,6 +643,7 @@ int inj_parse_rule(const char *word, u64 dev_len, struct inj_rule **rule, const 
 		*err = "Cannot allocate rule";
 		return -ENOMEM;
 	}
+	inj_ref_init(&r->ref);
 	r->type = type;
 	r->err = EIO;
 	r->corrupt_bytes = 1;
@@ -936,6 +937,13 @@ struct inj_ruleset *inj_ruleset_build(struct inj_rule **rules, u32 nr)
 	return rs;
 }
 
+/* Drop a reference to @r; the last one frees it. */
+void inj_rule_put(struct inj_rule *r)
+{
+	if (inj_ref_put(&r->ref))
+		kfree(r);
+}
+
 void inj_ruleset_free(struct inj_ruleset *rs)
 {
 	inj_free(rs);
@@ -948,7 +956,7 @@ void inj_ruleset_free_all(struct inj_ruleset *rs)
 	if (!rs)
 		return;
 	for (i = 0; i < rs->nr; i++)
-		kfree(rs->rules[i]);
+		inj_rule_put(rs->rules[i]);
 	inj_free(rs);
 }
 

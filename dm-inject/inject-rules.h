@@ -15,8 +15,13 @@
 #include <linux/spinlock.h>
 #include <linux/rcupdate.h>
 #include <linux/mm.h>
+#include <linux/refcount.h>
 
 struct inj_ctr { atomic64_t v; };
+struct inj_ref { refcount_t v; };
+#define inj_ref_init(r)		refcount_set(&(r)->v, 1)
+#define inj_ref_get(r)		refcount_inc(&(r)->v)
+#define inj_ref_put(r)		refcount_dec_and_test(&(r)->v)
 struct inj_state { atomic_t v; };
 #define inj_ctr_read(c)		atomic64_read(&(c)->v)
 #define inj_ctr_set(c, n)	atomic64_set(&(c)->v, n)
@@ -30,6 +35,10 @@ struct inj_state { atomic_t v; };
 #include <stdio.h>
 
 struct inj_ctr { s64 counter; };
+struct inj_ref { int counter; };
+#define inj_ref_init(r)		((r)->counter = 1)
+#define inj_ref_get(r)		((r)->counter++)
+#define inj_ref_put(r)		(!--(r)->counter)
 struct inj_state { int counter; };
 #define inj_ctr_read(c)		__atomic_load_n(&(c)->counter, __ATOMIC_RELAXED)
 #define inj_ctr_set(c, v)	__atomic_store_n(&(c)->counter, (v), __ATOMIC_RELAXED)
@@ -113,6 +122,11 @@ struct inj_rule {
 	char tag[INJ_TAG_MAX];
 	struct inj_ctr matches;	/* requests that met the static conditions */
 	struct inj_ctr hits;		/* actions taken */
+	/*
+	 * References: the rule set's, and one per request a break rule holds,
+	 * so that the tag outlives a remove (see inj_rule_put()).
+	 */
+	struct inj_ref ref;
 };
 
 struct inj_opts {
@@ -193,6 +207,7 @@ int inj_format_rule(const struct inj_rule *r, char *buf, size_t len);
 int inj_format_opts(const struct inj_opts *o, char *buf, size_t len);
 unsigned int inj_nr_opts(const struct inj_opts *o);
 
+void inj_rule_put(struct inj_rule *r);
 struct inj_ruleset *inj_ruleset_build(struct inj_rule **rules, u32 nr);
 void inj_ruleset_free(struct inj_ruleset *rs);
 void inj_ruleset_free_all(struct inj_ruleset *rs);

@@ -89,7 +89,7 @@ struct inject_pb {
 	blk_status_t status;			/* inject_status_endio() */
 	union {
 		ktime_t expires;		/* delayed */
-		char *tag;			/* held */
+		struct inj_rule *brk;		/* held: a reference to its rule */
 		struct inject_corrupt *corrupt;	/* inject_corrupt_endio() */
 	};
 };
@@ -635,13 +635,18 @@ static void inject_corrupt_setup(struct inject_c *ic, struct bio *bio,
 	inject_hook(bio, inject_corrupt_endio);
 }
 
-/* Hold @bio unless the device is suspending; false if not held. */
-static bool inject_hold(struct inject_c *ic, struct bio *bio, const struct inj_rule *r)
+/*
+ * Hold @bio unless the device is suspending; false if not held. A break
+ * rule's request keeps @brk, the reference to its rule map() took: the tag
+ * is read from there, and nothing is allocated, so no request passes a
+ * breakpoint for want of memory.
+ */
+static bool inject_hold(struct inject_c *ic, struct bio *bio, const struct inj_rule *r,
+			struct inj_rule *brk)
 {
 	struct inject_pb *pb = inject_pb(bio);
 	unsigned long flags;
 	ktime_t expires = 0;
-	char *tag = NULL;
 
 	if (r->type == INJ_DELAY) {
 		u32 us = r->delay_us;
@@ -649,19 +654,13 @@ static bool inject_hold(struct inject_c *ic, struct bio *bio, const struct inj_r
 		if (r->jitter_us)
 			us += inj_engine_below(&ic->eng, 2 * r->jitter_us + 1) - r->jitter_us;
 		expires = ktime_add_us(ktime_get(), us);
-	} else {
-		tag = kstrdup(r->tag, GFP_NOIO);
-		if (!tag) {
-			DMERR_LIMIT("%s: out of memory: request not held at %s",
-				    dm_device_name(ic->md), r->tag);
-			return false;
-		}
 	}
 
 	spin_lock_irqsave(&ic->lock, flags);
 	if (ic->suspending) {
 		spin_unlock_irqrestore(&ic->lock, flags);
-		kfree(tag);
+		if (brk)
+			inj_rule_put(brk);
 		return false;
 	}
 	if (r->type == INJ_DELAY) {
@@ -669,7 +668,7 @@ static bool inject_hold(struct inject_c *ic, struct bio *bio, const struct inj_r
 		bio_list_add(&ic->delayed, bio);
 		inject_arm_timer(ic, expires);
 	} else {
-		pb->tag = tag;
+		pb->brk = brk;
 		bio_list_add(&ic->held, bio);
 		ic->nr_held++;
 	}
@@ -690,7 +689,8 @@ static void inject_queue(struct inject_c *ic, struct bio_list *list, struct bio 
 	queue_work(ic->wq, &ic->work);
 }
 
-static int inject_act(struct inject_c *ic, struct bio *bio, const struct inj_rule *r)
+static int inject_act(struct inject_c *ic, struct bio *bio, const struct inj_rule *r,
+		      struct inj_rule *brk)
 {
 	struct inject_pb *pb = inject_pb(bio);
 
@@ -711,7 +711,7 @@ static int inject_act(struct inject_c *ic, struct bio *bio, const struct inj_rul
 	case INJ_DELAY:
 	case INJ_BREAK:
 		inject_remap(ic, bio);
-		if (inject_hold(ic, bio, r))
+		if (inject_hold(ic, bio, r, brk))
 			return DM_MAPIO_SUBMITTED;
 		return DM_MAPIO_REMAPPED;
 	case INJ_CORRUPT:
@@ -752,13 +752,19 @@ static noinline int inject_map_rules(struct dm_target *ti, struct bio *bio,
 				     struct inj_req *req)
 {
 	struct inject_c *ic = ti->private;
-	struct inj_rule *r, rule;
+	struct inj_rule *r, rule, *brk = NULL;
 
 	req->flags = inject_req_flags(bio->bi_opf);
 	rcu_read_lock();
 	r = inj_evaluate(rcu_dereference(ic->rules), &ic->eng, req, ti->len);
-	if (r)
+	if (r) {
 		rule = *r;	/* a message may free the rule once we unlock */
+		/* the set's reference keeps @r alive until we unlock */
+		if (r->type == INJ_BREAK) {
+			inj_ref_get(&r->ref);
+			brk = r;
+		}
+	}
 	rcu_read_unlock();
 	if (!r) {
 		inject_remap(ic, bio);
@@ -770,7 +776,7 @@ static noinline int inject_map_rules(struct dm_target *ti, struct bio *bio,
 			     dm_device_name(ic->md), rule.id, inj_type_name(rule.type),
 			     inj_event_name(req->ev), (unsigned long long)req->sector,
 			     (unsigned long long)req->nr_sectors);
-	return inject_act(ic, bio, &rule);
+	return inject_act(ic, bio, &rule, brk);
 }
 
 static int inject_map(struct dm_target *ti, struct bio *bio)
@@ -804,7 +810,7 @@ static void inject_presuspend(struct dm_target *ti)
 	spin_lock_irq(&ic->lock);
 	ic->suspending = true;
 	while ((bio = bio_list_pop(&ic->held))) {
-		kfree(inject_pb(bio)->tag);
+		inj_rule_put(inject_pb(bio)->brk);
 		bio_list_add(&release, bio);
 	}
 	ic->nr_held = 0;
@@ -844,7 +850,7 @@ static void inject_status(struct dm_target *ti, status_type_t type,
 			DMEMIT(" %u:%lld", rs->rules[i]->id,
 			       (long long)inj_ctr_read(&rs->rules[i]->hits));
 		bio_list_for_each(bio, &ic->held)
-			DMEMIT(" %s", inject_pb(bio)->tag);
+			DMEMIT(" %s", inject_pb(bio)->brk->tag);
 		spin_unlock_irq(&ic->lock);
 		rcu_read_unlock();
 		break;
@@ -947,8 +953,9 @@ static int inject_msg_drop(struct inject_c *ic, bool (*drop)(struct inj_rule *, 
 		return -ENOMEM;
 	}
 	inject_replace_rules(ic, rs);
+	/* a rule that still holds requests lives on until they are released */
 	while (ng)
-		kfree(gone[--ng]);
+		inj_rule_put(gone[--ng]);
 	kvfree(gone);
 	return 0;
 }
@@ -981,11 +988,11 @@ static unsigned int inject_release(struct inject_c *ic, const char *tag)
 	while ((bio = bio_list_pop(&held))) {
 		struct inject_pb *pb = inject_pb(bio);
 
-		if (tag && strcmp(pb->tag, tag)) {
+		if (tag && strcmp(pb->brk->tag, tag)) {
 			bio_list_add(&ic->held, bio);
 			continue;
 		}
-		kfree(pb->tag);
+		inj_rule_put(pb->brk);
 		bio_list_add(&ic->release, bio);
 		ic->nr_held--;
 		n++;
