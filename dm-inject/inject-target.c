@@ -254,8 +254,15 @@ static void inject_corrupt_write(struct inject_c *ic, struct bio *bio)
 	first = round_down(c->off, lbs);
 	last = min(round_up(c->off + c->len, lbs), bio->bi_iter.bi_size);
 
+	/*
+	 * dm polls only its own clone, @bio: a bio of ours that went to a
+	 * poll queue would never be reaped. Nor do ours wait on REQ_NOWAIT:
+	 * this is a worker, which may sleep, and EAGAIN here would fail a
+	 * request the submitter was told had been queued.
+	 */
 	if (first) {
 		head = bio_split(bio, first >> SECTOR_SHIFT, GFP_NOIO, &ic->bs);
+		head->bi_opf &= ~(REQ_POLLED | REQ_NOWAIT);
 		bio_chain(head, bio);
 		dm_submit_bio_remap(bio, head);
 	}
@@ -271,7 +278,8 @@ static void inject_corrupt_write(struct inject_c *ic, struct bio *bio)
 	dmtk_prng_seed(&prng, c->seed);
 	inject_damage(buf + c->off - first, min(c->len, done - (c->off - first)), c->mode, &prng);
 
-	bounce = bio_alloc_bioset(bio->bi_bdev, 1, bio->bi_opf, GFP_NOIO, &ic->bs);
+	bounce = bio_alloc_bioset(bio->bi_bdev, 1, bio->bi_opf & ~(REQ_POLLED | REQ_NOWAIT),
+				  GFP_NOIO, &ic->bs);
 	bounce->bi_iter.bi_sector = bio->bi_iter.bi_sector;
 	__bio_add_page(bounce, page, done, 0);
 	bounce->bi_end_io = inject_bounce_endio;
@@ -610,15 +618,22 @@ static inline u8 inject_req_flags(blk_opf_t opf)
 /*
  * Where in @bio a corrupt rule strikes, drawn now so that it is
  * reproducible. The pool's elements all come back when their requests
- * complete, so waiting for one always ends.
+ * complete, so waiting for one always ends; a REQ_NOWAIT request must not
+ * wait, and is failed with BLK_STS_AGAIN if none is free (false).
  */
-static void inject_corrupt_setup(struct inject_c *ic, struct bio *bio,
+static bool inject_corrupt_setup(struct inject_c *ic, struct bio *bio,
 				 const struct inj_rule *r)
 {
-	struct inject_corrupt *c = mempool_alloc(ic->corrupt_pool, GFP_NOIO);
+	struct inject_corrupt *c;
 	struct inject_pb *pb = inject_pb(bio);
 	u32 size = bio->bi_iter.bi_size;
 	u32 len = min(r->corrupt_bytes, size);
+
+	c = mempool_alloc(ic->corrupt_pool, bio->bi_opf & REQ_NOWAIT ? GFP_NOWAIT : GFP_NOIO);
+	if (!c) {
+		bio_wouldblock_error(bio);
+		return false;
+	}
 
 	if (r->corrupt_offset >= 0) {
 		c->off = r->corrupt_offset;
@@ -633,6 +648,7 @@ static void inject_corrupt_setup(struct inject_c *ic, struct bio *bio,
 	c->ic = ic;
 	pb->corrupt = c;
 	inject_hook(bio, inject_corrupt_endio);
+	return true;
 }
 
 /*
@@ -716,7 +732,8 @@ static int inject_act(struct inject_c *ic, struct bio *bio, const struct inj_rul
 		return DM_MAPIO_REMAPPED;
 	case INJ_CORRUPT:
 		inject_remap(ic, bio);
-		inject_corrupt_setup(ic, bio, r);
+		if (!inject_corrupt_setup(ic, bio, r))
+			return DM_MAPIO_SUBMITTED;
 		if (bio_data_dir(bio) == WRITE) {
 			inject_queue(ic, &ic->corrupt, bio);
 			return DM_MAPIO_SUBMITTED;
@@ -1116,7 +1133,13 @@ static void inject_io_hints(struct dm_target *ti, struct queue_limits *limits)
 
 static struct target_type inject_target = {
 	.name		 = "inject",
-	.version	 = {1, 0, 0},
+	.version	 = {1, 1, 0},
+	/*
+	 * map() never sleeps on a REQ_NOWAIT request (see
+	 * inject_corrupt_setup()): io_uring, and polled I/O, which always
+	 * carries REQ_NOWAIT, reach the target.
+	 */
+	.features	 = DM_TARGET_NOWAIT,
 	.module		 = THIS_MODULE,
 	.ctr		 = inject_ctr,
 	.dtr		 = inject_dtr,
