@@ -407,13 +407,9 @@ static int inject_ctr_rules(struct dm_target *ti, struct inject_c *ic, struct dm
 			ti->error = _args[0].error;
 			return -EINVAL;
 		}
-		r = dm_read_arg(_args, as, &nr_args, &ti->error);
+		r = dm_read_arg_group(_args, as, &nr_args, &ti->error);
 		if (r)
 			return r;
-		if (nr_args > as->argc) {
-			ti->error = "Fewer arguments than <#args> says";
-			return -EINVAL;
-		}
 	}
 	rules = kvcalloc(nr_args ?: 1, sizeof(*rules), GFP_KERNEL);
 	if (!rules) {
@@ -427,8 +423,7 @@ static int inject_ctr_rules(struct dm_target *ti, struct inject_c *ic, struct dm
 
 		r = inj_parse_word(word, ti->len, &ic->opts, &rule, &err);
 		if (r) {
-			DMERR("bad argument '%.80s': %s", word, err);
-			ti->error = (char *)err;
+			ti->error = (char *)err;	/* dm core logs it */
 			goto out;
 		}
 		if (!rule)
