@@ -80,9 +80,14 @@ struct inject_corrupt {
  * Per-bio data, touched only by requests a rule acts on: a request no rule
  * takes costs map() a test or two and nothing at completion, because the
  * target has no end_io; an action that needs the completion hooks its own
- * bi_end_io in front of dm's instead. Kept small, as the kernel zero-fills
- * every bio allocation, per-bio data included: what a rarely used action
- * needs beyond this lives in an allocation of its own.
+ * bi_end_io in front of dm's instead. Nothing zeroes it (dm core takes the
+ * clone, this in front of it, from its bio set and per-cpu cache and sets
+ * only its own fields; init_on_alloc, where on, covers fresh slab objects
+ * only), so every field is written before it is read: end_io by
+ * inject_hook(), status before the completion that reads it, the union
+ * member by the action that uses it. Kept small, as it is part of every
+ * clone: what a rarely used action needs beyond this lives in an
+ * allocation of its own.
  */
 struct inject_pb {
 	bio_end_io_t *end_io;			/* dm's, while ours is hooked */
@@ -757,8 +762,10 @@ static int inject_act(struct inject_c *ic, struct bio *bio, const struct inj_rul
 
 /*
  * A rule may act on @req: find it and act. Kept out of line so that map()'s
- * common path carries none of its locals (the kernel zero-fills every stack
- * variable on entry, and the rule copy is large).
+ * common path carries none of its locals: the rule copy is large, and with
+ * CONFIG_INIT_STACK_ALL_ZERO (Debian's kernels have it) the compiler
+ * zero-fills every stack variable on entry. Nothing here relies on that:
+ * @rule is only read once copied, @req is filled by map() and here.
  */
 static noinline int inject_map_rules(struct dm_target *ti, struct bio *bio,
 				     struct inj_req *req)
