@@ -42,6 +42,11 @@ static const char * const event_names[INJ_EV_NR + 1] = {
 	[INJ_EV_FLUSH] = "flush",
 	[INJ_EV_DISCARD] = "discard",
 	[INJ_EV_WRITE_ZEROES] = "write_zeroes",
+	[INJ_EV_ZONE_APPEND] = "zone_append",
+	[INJ_EV_ZONE_RESET] = "zone_reset",
+	[INJ_EV_ZONE_OPEN] = "zone_open",
+	[INJ_EV_ZONE_CLOSE] = "zone_close",
+	[INJ_EV_ZONE_FINISH] = "zone_finish",
 	[INJ_EV_NR] = "any",
 };
 
@@ -72,6 +77,7 @@ static const int carried_errnos[] = {
 	EOVERFLOW, EILSEQ, EOPNOTSUPP, ETOOMANYREFS, ETIMEDOUT, EREMOTEIO,
 };
 
+#define ERR_EVENT "Unknown event: use read, write, flush, discard, write_zeroes, zone_append, zone_reset, zone_open, zone_close, zone_finish or any"
 #define ERR_ERRNO "Unsupported errno: a bio can only carry 5 11 12 16 19 28 52 61 67 75 84 95 109 110 121"
 
 const char *inj_type_name(unsigned int type)
@@ -280,7 +286,7 @@ static const char * const bad_numbers[K_NR] = {
 	[K_US]		= "Invalid number in rule attribute us=: decimal 0 to 60000000",
 	[K_JITTER]	= "Invalid number in rule attribute jitter=: decimal, at most the delay",
 	[K_OFFSET]	= "Invalid number in rule attribute offset=: decimal 0 to 2147483647",
-	[K_SHIFT]	= "Invalid number in rule attribute shift=: decimal sectors, - for backwards",
+	[K_SHIFT]	= "Invalid number in rule attribute shift=: decimal, may start with -",
 };
 
 /* One attr; *err is set on failure. */
@@ -423,7 +429,7 @@ static int parse_attr(struct inj_rule *r, int key, const char *v, size_t len,
 	return -EINVAL;
 
 bad_event:
-	*err = "Unknown event: use read, write, flush, discard, write_zeroes or any";
+	*err = ERR_EVENT;
 	return -EINVAL;
 bad_number:
 	*err = bad_numbers[key];
@@ -494,7 +500,7 @@ static int check_rule(struct inj_rule *r, u32 seen, u64 dev_len, const char **er
 		break;
 	case INJ_DROP:
 		if (r->events & INJ_EV_BIT(INJ_EV_READ)) {
-			*err = "drop applies to write, flush, discard and write_zeroes only";
+			*err = "drop applies to every event but read";
 			return -EINVAL;
 		}
 		break;
@@ -535,21 +541,33 @@ static int check_rule(struct inj_rule *r, u32 seen, u64 dev_len, const char **er
  * 512 bytes to 64 KiB, so that the message names the size it was checked
  * against: an error is a static string (ti->error outlives the target).
  */
-#define INJ_BS_ERRORS(pre, post) {					\
-	pre "512" post, pre "1024" post, pre "2048" post, pre "4096" post,	\
-	pre "8192" post, pre "16384" post, pre "32768" post, pre "65536" post,	\
-}
+#define MT_ERR(bs)	"max_transfer: must be a multiple of the device's " bs \
+			"-byte logical block size"
+#define AL_ERR(bs)	"align: must be a multiple of the device's " bs "-byte logical block size"
+#define SH_ERR(bs)	"misdirect shift= must be a multiple of the " bs \
+			"-byte block (logical block size or align:)"
+#define TO_ERR(bs)	"torn sectors= must be a multiple of the " bs \
+			"-byte block (logical block size or align:)"
 
-static const char * const err_max_transfer[] =
-	INJ_BS_ERRORS("max_transfer: must be a multiple of the device's ", "-byte logical block size");
-static const char * const err_align[] =
-	INJ_BS_ERRORS("align: must be a multiple of the device's ", "-byte logical block size");
-static const char * const err_shift[] =
-	INJ_BS_ERRORS("misdirect shift= must be a multiple of the ",
-		      "-byte block (logical block size or align:)");
-static const char * const err_torn[] =
-	INJ_BS_ERRORS("torn sectors= must be a multiple of the ",
-		      "-byte block (logical block size or align:)");
+static const char * const err_max_transfer[] = {
+	MT_ERR("512"), MT_ERR("1024"), MT_ERR("2048"), MT_ERR("4096"),
+	MT_ERR("8192"), MT_ERR("16384"), MT_ERR("32768"), MT_ERR("65536"),
+};
+
+static const char * const err_align[] = {
+	AL_ERR("512"), AL_ERR("1024"), AL_ERR("2048"), AL_ERR("4096"),
+	AL_ERR("8192"), AL_ERR("16384"), AL_ERR("32768"), AL_ERR("65536"),
+};
+
+static const char * const err_shift[] = {
+	SH_ERR("512"), SH_ERR("1024"), SH_ERR("2048"), SH_ERR("4096"),
+	SH_ERR("8192"), SH_ERR("16384"), SH_ERR("32768"), SH_ERR("65536"),
+};
+
+static const char * const err_torn[] = {
+	TO_ERR("512"), TO_ERR("1024"), TO_ERR("2048"), TO_ERR("4096"),
+	TO_ERR("8192"), TO_ERR("16384"), TO_ERR("32768"), TO_ERR("65536"),
+};
 
 static const char *bs_error(const char * const *errs, u32 bs)
 {

@@ -28,9 +28,13 @@ struct inj_state { atomic_t v; };
 #define inj_ctr_inc(c)		atomic64_inc_return(&(c)->v)
 #define inj_state_read(s)	atomic_read(&(s)->v)
 #define inj_state_set(s, n)	atomic_set(&(s)->v, n)
-#define inj_state_cmpxchg(s, o, n)	(atomic_cmpxchg(&(s)->v, o, n) == (o))
 #define inj_zalloc(sz)		kvzalloc(sz, GFP_KERNEL)
 #define inj_free(p)		kvfree(p)
+
+static inline bool inj_state_cmpxchg(struct inj_state *s, int old, int new)
+{
+	return atomic_try_cmpxchg(&s->v, &old, new);
+}
 #else
 #include <stdio.h>
 
@@ -50,6 +54,7 @@ static inline bool inj_state_cmpxchg(struct inj_state *s, int old, int new)
 	return __atomic_compare_exchange_n(&s->counter, &old, new, false, __ATOMIC_SEQ_CST,
 					   __ATOMIC_SEQ_CST);
 }
+
 #define inj_zalloc(sz)		calloc(1, sz)
 #define inj_free(p)		free(p)
 #define BIT(n)			(1UL << (n))
@@ -68,6 +73,11 @@ enum inj_event {
 	INJ_EV_FLUSH,
 	INJ_EV_DISCARD,
 	INJ_EV_WRITE_ZEROES,
+	INJ_EV_ZONE_APPEND,
+	INJ_EV_ZONE_RESET,		/* and reset all */
+	INJ_EV_ZONE_OPEN,
+	INJ_EV_ZONE_CLOSE,
+	INJ_EV_ZONE_FINISH,
 	INJ_EV_NR,
 };
 
@@ -99,7 +109,7 @@ enum inj_corrupt_mode { INJ_CORRUPT_FLIP, INJ_CORRUPT_ZERO, INJ_CORRUPT_RANDOM }
 struct inj_rule {
 	u32 id;
 	u8 type;
-	u8 events;		/* INJ_EV_BIT mask */
+	u16 events;		/* INJ_EV_BIT mask */
 	u8 ev_name;		/* enum inj_event, or INJ_EV_NR for "any" */
 	u8 req_flags;		/* INJ_F_* that must all be present */
 	u8 count_mode;

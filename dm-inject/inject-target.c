@@ -604,8 +604,41 @@ static inline u8 inject_event(struct bio *bio)
 		return INJ_EV_DISCARD;
 	case REQ_OP_WRITE_ZEROES:
 		return INJ_EV_WRITE_ZEROES;
+	case REQ_OP_ZONE_APPEND:
+		return INJ_EV_ZONE_APPEND;
+	case REQ_OP_ZONE_RESET:
+	case REQ_OP_ZONE_RESET_ALL:
+		return INJ_EV_ZONE_RESET;
+	case REQ_OP_ZONE_OPEN:
+		return INJ_EV_ZONE_OPEN;
+	case REQ_OP_ZONE_CLOSE:
+		return INJ_EV_ZONE_CLOSE;
+	case REQ_OP_ZONE_FINISH:
+		return INJ_EV_ZONE_FINISH;
 	default:
 		return INJ_EV_NR;
+	}
+}
+
+/*
+ * The sectors of @bio as the rules see them. A zone operation carries no
+ * data but acts on its zone, reset all (which 6.12 sends to a target that
+ * maps every zone) on the whole target; a flush has no sectors.
+ */
+static void inject_req_span(struct inject_c *ic, struct bio *bio, struct inj_req *req)
+{
+	struct dm_target *ti = ic->ti;
+
+	if (bio_op(bio) == REQ_OP_ZONE_RESET_ALL) {
+		req->sector = 0;
+		req->nr_sectors = ti->len;
+	} else if (op_is_zone_mgmt(bio_op(bio))) {
+		req->sector = dm_target_offset(ti, bio->bi_iter.bi_sector);
+		req->nr_sectors = min_t(u64, bdev_zone_sectors(ic->dev->bdev),
+					ti->len - req->sector);
+	} else {
+		req->nr_sectors = bio_sectors(bio);
+		req->sector = req->nr_sectors ? dm_target_offset(ti, bio->bi_iter.bi_sector) : 0;
 	}
 }
 
@@ -810,8 +843,7 @@ static int inject_map(struct dm_target *ti, struct bio *bio)
 	 */
 	if (likely(req.ev == INJ_EV_NR || !(READ_ONCE(ic->ev_mask) & INJ_EV_BIT(req.ev))))
 		goto remap;
-	req.nr_sectors = bio_sectors(bio);
-	req.sector = req.nr_sectors ? dm_target_offset(ti, bio->bi_iter.bi_sector) : 0;
+	inject_req_span(ic, bio, &req);
 	if (inj_span_hit(READ_ONCE(ic->span[req.ev].lo), READ_ONCE(ic->span[req.ev].hi), &req))
 		return inject_map_rules(ti, bio, &req);
 remap:
@@ -1133,6 +1165,35 @@ static void inject_io_hints(struct dm_target *ti, struct queue_limits *limits)
 	}
 }
 
+/*
+ * ioctls the block layer does not handle itself (SG_IO, NVMe passthrough,
+ * persistent reservations) go to the device, past every rule, and only when
+ * the target maps all of it; on a part of it dm core requires CAP_SYS_RAWIO.
+ */
+static int inject_prepare_ioctl(struct dm_target *ti, struct block_device **bdev)
+{
+	struct inject_c *ic = ti->private;
+
+	*bdev = ic->dev->bdev;
+	if (ic->start || ti->len != bdev_nr_sectors(*bdev))
+		return 1;
+	return 0;
+}
+
+#ifdef CONFIG_BLK_DEV_ZONED
+static int inject_report_zones(struct dm_target *ti, struct dm_report_zones_args *args,
+			       unsigned int nr_zones)
+{
+	struct inject_c *ic = ti->private;
+
+	return dm_report_zones(ic->dev->bdev, ic->start,
+			       ic->start + dm_target_offset(ti, args->next_sector),
+			       args, nr_zones);
+}
+#else
+#define inject_report_zones NULL
+#endif
+
 static struct target_type inject_target = {
 	.name		 = "inject",
 	.version	 = {1, 1, 0},
@@ -1141,7 +1202,7 @@ static struct target_type inject_target = {
 	 * inject_corrupt_setup()): io_uring, and polled I/O, which always
 	 * carries REQ_NOWAIT, reach the target.
 	 */
-	.features	 = DM_TARGET_NOWAIT,
+	.features	 = DM_TARGET_NOWAIT | DM_TARGET_ZONED_HM,
 	.module		 = THIS_MODULE,
 	.ctr		 = inject_ctr,
 	.dtr		 = inject_dtr,
@@ -1153,6 +1214,8 @@ static struct target_type inject_target = {
 	.message	 = inject_message,
 	.iterate_devices = inject_iterate_devices,
 	.io_hints	 = inject_io_hints,
+	.prepare_ioctl	 = inject_prepare_ioctl,
+	.report_zones	 = inject_report_zones,
 };
 
 static int __init dm_inject_init(void)

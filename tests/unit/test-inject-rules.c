@@ -125,6 +125,11 @@ UNIT_CASE(every_type_and_attr_roundtrips)
 	roundtrip("error:event=discard,every=2,flags=fua+preflush",
 		  "error:event=discard,every=2,flags=fua+preflush,errno=5");
 	roundtrip("error:event=write_zeroes,errno=95", "error:event=write_zeroes,errno=95");
+	roundtrip("error:event=zone_append", "error:event=zone_append,errno=5");
+	roundtrip("drop:event=zone_reset,sector=8", "drop:event=zone_reset,sector=8");
+	roundtrip("delay:event=zone_open,us=5", "delay:event=zone_open,us=5");
+	roundtrip("break:event=zone_close,tag=c", "break:event=zone_close,tag=c");
+	roundtrip("state:event=zone_finish,new_state=4", "state:event=zone_finish,new_state=4");
 }
 
 UNIT_CASE(every_carried_errno_is_accepted)
@@ -163,7 +168,7 @@ UNIT_CASE(bad_input_is_rejected_with_a_specific_error)
 	CHECK_STR(reject("error:event=read,"), "Empty rule attribute");
 	CHECK_STR(reject("error:event=read,,once"), "Empty rule attribute");
 	CHECK_STR(reject("error:event=bogus"),
-		  "Unknown event: use read, write, flush, discard, write_zeroes or any");
+		  "Unknown event: use read, write, flush, discard, write_zeroes, zone_append, zone_reset, zone_open, zone_close, zone_finish or any");
 	CHECK_STR(reject("error:event"), "Attribute needs a value");
 	CHECK_STR(reject("error:event=read,once=1"), "Attribute takes no value");
 	CHECK_STR(reject("error:event=read,event=write"), "Rule attribute given twice");
@@ -211,9 +216,9 @@ UNIT_CASE(bad_input_is_rejected_with_a_specific_error)
 	CHECK_STR(reject("corrupt:event=read,bytes=0"), "bytes= must be 1..4096");
 	CHECK_STR(reject("corrupt:event=read,bytes=4097"), "bytes= must be 1..4096");
 	CHECK_STR(reject("drop:event=read"),
-		  "drop applies to write, flush, discard and write_zeroes only");
+		  "drop applies to every event but read");
 	CHECK_STR(reject("drop:event=any"),
-		  "drop applies to write, flush, discard and write_zeroes only");
+		  "drop applies to every event but read");
 	CHECK_STR(reject("torn:event=read,sectors=1"), "torn applies to event=write only");
 	CHECK_STR(reject("torn:event=write,sectors=0"), "torn sectors= must be 1..4294967295");
 	CHECK_STR(reject("misdirect:event=write"), "misdirect rule needs a non-zero shift=");
@@ -434,6 +439,11 @@ UNIT_CASE(events_and_flags_select_requests)
 		"error:event=write,flags=fua+sync",
 		"drop:event=discard",
 		"error:event=write_zeroes,errno=95",
+		"error:event=zone_append,errno=28",
+		"drop:event=zone_reset,sectors=8192-16383",
+		"delay:event=zone_open,ms=1",
+		"break:event=zone_close,tag=z",
+		"error:event=zone_finish,errno=16",
 	};
 	struct inj_ruleset *rs = set_of(words, ARRAY_SIZE(words));
 	struct inj_engine eng;
@@ -443,6 +453,13 @@ UNIT_CASE(events_and_flags_select_requests)
 		return;
 	inj_engine_init(&eng, 0);
 	CHECK_EQ(rs->ev_mask, INJ_EV_ALL);
+	/* zone operations: the request spans its zone */
+	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_ZONE_APPEND, 0, 8, 0)), 6);
+	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_ZONE_RESET, 0, 8192, 0)), 0);
+	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_ZONE_RESET, 8192, 8192, 0)), 7);
+	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_ZONE_OPEN, 0, 8192, 0)), 8);
+	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_ZONE_CLOSE, 0, 8192, 0)), 9);
+	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_ZONE_FINISH, 0, 8192, 0)), 10);
 	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_READ, 0, 8, 0)), 1);
 	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_FLUSH, 0, 0, INJ_F_PREFLUSH)), 2);
 	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_WRITE, 0, 8, INJ_F_SYNC)), 0);
