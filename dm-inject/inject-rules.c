@@ -42,6 +42,11 @@ static const char * const event_names[INJ_EV_NR + 1] = {
 	[INJ_EV_FLUSH] = "flush",
 	[INJ_EV_DISCARD] = "discard",
 	[INJ_EV_WRITE_ZEROES] = "write_zeroes",
+	[INJ_EV_ZONE_APPEND] = "zone_append",
+	[INJ_EV_ZONE_RESET] = "zone_reset",
+	[INJ_EV_ZONE_OPEN] = "zone_open",
+	[INJ_EV_ZONE_CLOSE] = "zone_close",
+	[INJ_EV_ZONE_FINISH] = "zone_finish",
 	[INJ_EV_NR] = "any",
 };
 
@@ -72,6 +77,7 @@ static const int carried_errnos[] = {
 	EOVERFLOW, EILSEQ, EOPNOTSUPP, ETOOMANYREFS, ETIMEDOUT, EREMOTEIO,
 };
 
+#define ERR_EVENT "Unknown event: use read, write, flush, discard, write_zeroes, zone_append, zone_reset, zone_open, zone_close, zone_finish or any"
 #define ERR_ERRNO "Unsupported errno: a bio can only carry 5 11 12 16 19 28 52 61 67 75 84 95 109 110 121"
 
 const char *inj_type_name(unsigned int type)
@@ -267,6 +273,22 @@ static int parse_shift(const char *v, size_t len, s64 *shift)
 	return 0;
 }
 
+/*
+ * What a value that is not a number in range gets: each word says which
+ * attribute and what it takes, so a wrapped or signed value is reported as
+ * such and never read as another number.
+ */
+static const char * const bad_numbers[K_NR] = {
+	[K_SECTOR]	= "Invalid number in rule attribute sector=: a decimal sector below 2^64",
+	[K_NTH]		= "Invalid number in rule attribute nth=: decimal 1 to 2^64-1",
+	[K_EVERY]	= "Invalid number in rule attribute every=: decimal 1 to 2^64-1",
+	[K_MS]		= "Invalid number in rule attribute ms=: decimal 0 to 60000",
+	[K_US]		= "Invalid number in rule attribute us=: decimal 0 to 60000000",
+	[K_JITTER]	= "Invalid number in rule attribute jitter=: decimal, at most the delay",
+	[K_OFFSET]	= "Invalid number in rule attribute offset=: decimal 0 to 2147483647",
+	[K_SHIFT]	= "Invalid number in rule attribute shift=: decimal, may start with -",
+};
+
 /* One attr; *err is set on failure. */
 static int parse_attr(struct inj_rule *r, int key, const char *v, size_t len,
 		      u64 dev_len, const char **err)
@@ -383,7 +405,7 @@ static int parse_attr(struct inj_rule *r, int key, const char *v, size_t len,
 		return 0;
 	case K_TORN_SECTORS:
 		if (parse_u32(v, len, &r->torn_sectors) || !r->torn_sectors) {
-			*err = "torn sectors= must be at least 1";
+			*err = "torn sectors= must be 1..4294967295";
 			return -EINVAL;
 		}
 		return 0;
@@ -407,10 +429,10 @@ static int parse_attr(struct inj_rule *r, int key, const char *v, size_t len,
 	return -EINVAL;
 
 bad_event:
-	*err = "Unknown event: use read, write, flush, discard, write_zeroes or any";
+	*err = ERR_EVENT;
 	return -EINVAL;
 bad_number:
-	*err = "Invalid number in rule attribute";
+	*err = bad_numbers[key];
 	return -EINVAL;
 past_end:
 	*err = "Sector range past the end of the device";
@@ -460,8 +482,9 @@ static int check_rule(struct inj_rule *r, u32 seen, u64 dev_len, const char **er
 			*err = "jitter= larger than the delay";
 			return -EINVAL;
 		}
-		if (r->delay_us > (r->delay_in_ms ? 60000U : 60000000U)) {
-			*err = "Delay longer than 60 seconds";
+		/* the longest hold, delay plus jitter, is what the cap bounds */
+		if ((u64)r->delay_us + r->jitter_us > (r->delay_in_ms ? 60000U : 60000000U)) {
+			*err = "Delay plus jitter longer than 60 seconds";
 			return -EINVAL;
 		}
 		if (r->delay_in_ms) {
@@ -477,7 +500,7 @@ static int check_rule(struct inj_rule *r, u32 seen, u64 dev_len, const char **er
 		break;
 	case INJ_DROP:
 		if (r->events & INJ_EV_BIT(INJ_EV_READ)) {
-			*err = "drop applies to write, flush, discard and write_zeroes only";
+			*err = "drop applies to every event but read";
 			return -EINVAL;
 		}
 		break;
@@ -513,6 +536,103 @@ static int check_rule(struct inj_rule *r, u32 seen, u64 dev_len, const char **er
 	return 0;
 }
 
+/*
+ * The errors of inj_opts_fit() and inj_rule_fit(), one per block size from
+ * 512 bytes to 64 KiB, so that the message names the size it was checked
+ * against: an error is a static string (ti->error outlives the target).
+ */
+#define MT_ERR(bs)	"max_transfer: must be a multiple of the device's " bs \
+			"-byte logical block size"
+#define AL_ERR(bs)	"align: must be a multiple of the device's " bs "-byte logical block size"
+#define SH_ERR(bs)	"misdirect shift= must be a multiple of the " bs \
+			"-byte block (logical block size or align:)"
+#define TO_ERR(bs)	"torn sectors= must be a multiple of the " bs \
+			"-byte block (logical block size or align:)"
+
+static const char * const err_max_transfer[] = {
+	MT_ERR("512"), MT_ERR("1024"), MT_ERR("2048"), MT_ERR("4096"),
+	MT_ERR("8192"), MT_ERR("16384"), MT_ERR("32768"), MT_ERR("65536"),
+};
+
+static const char * const err_align[] = {
+	AL_ERR("512"), AL_ERR("1024"), AL_ERR("2048"), AL_ERR("4096"),
+	AL_ERR("8192"), AL_ERR("16384"), AL_ERR("32768"), AL_ERR("65536"),
+};
+
+static const char * const err_shift[] = {
+	SH_ERR("512"), SH_ERR("1024"), SH_ERR("2048"), SH_ERR("4096"),
+	SH_ERR("8192"), SH_ERR("16384"), SH_ERR("32768"), SH_ERR("65536"),
+};
+
+static const char * const err_torn[] = {
+	TO_ERR("512"), TO_ERR("1024"), TO_ERR("2048"), TO_ERR("4096"),
+	TO_ERR("8192"), TO_ERR("16384"), TO_ERR("32768"), TO_ERR("65536"),
+};
+
+static const char *bs_error(const char * const *errs, u32 bs)
+{
+	unsigned int i = 0;
+
+	while (i < 7 && (512U << i) < bs)
+		i++;
+	return errs[i];
+}
+
+/*
+ * The options against the underlying device's logical block size @lbs: a
+ * request of a fraction of a block cannot be sent to it.
+ */
+int inj_opts_fit(const struct inj_opts *o, u32 lbs, const char **err)
+{
+	if (o->max_transfer % lbs) {
+		*err = bs_error(err_max_transfer, lbs);
+		return -EINVAL;
+	}
+	if (o->align % lbs) {
+		*err = bs_error(err_align, lbs);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * A parsed rule against the block it acts in, the larger of the underlying
+ * device's logical block size @lbs and the align: option @align (0: none):
+ * the requests it sees are whole blocks, so a misdirected write moves and a
+ * torn write is cut by whole blocks, or it would send the device part of
+ * one. torn's default length, one block, is set here.
+ */
+int inj_rule_fit(struct inj_rule *r, u32 lbs, u32 align, const char **err)
+{
+	u32 block = align > lbs ? align : lbs;
+	u32 sectors = block >> 9;
+	u64 shift;
+
+	switch (r->type) {
+	case INJ_MISDIRECT:
+		shift = r->shift < 0 ? -(u64)r->shift : (u64)r->shift;
+		if (shift % sectors) {
+			*err = bs_error(err_shift, block);
+			return -EINVAL;
+		}
+		break;
+	case INJ_TORN:
+		if (!r->torn_sectors)
+			r->torn_sectors = sectors;
+		if (r->torn_sectors % sectors) {
+			*err = bs_error(err_torn, block);
+			return -EINVAL;
+		}
+		break;
+	}
+	return 0;
+}
+
+/*
+ * A rule word. Torn's default length and the block checks are left to
+ * inj_rule_fit(), which needs the device and, in a table, the align: option
+ * that may come after the rule.
+ */
 int inj_parse_rule(const char *word, u64 dev_len, struct inj_rule **rule, const char **err)
 {
 	const char *colon, *p, *end;
@@ -541,11 +661,11 @@ int inj_parse_rule(const char *word, u64 dev_len, struct inj_rule **rule, const 
 		*err = "Cannot allocate rule";
 		return -ENOMEM;
 	}
+	inj_ref_init(&r->ref);
 	r->type = type;
 	r->err = EIO;
 	r->corrupt_bytes = 1;
 	r->corrupt_offset = -1;
-	r->torn_sectors = 1;
 
 	end = word + strlen(word);
 	for (p = colon + 1; ; p++) {
@@ -760,7 +880,9 @@ int inj_format_rule(const struct inj_rule *r, char *buf, size_t len)
 					(long long)r->corrupt_offset);
 		break;
 	case INJ_TORN:
-		sz += scnprintf(buf + sz, len - sz, ",sectors=%u", r->torn_sectors);
+		/* 0: one block, until inj_rule_fit() has seen the device */
+		if (r->torn_sectors)
+			sz += scnprintf(buf + sz, len - sz, ",sectors=%u", r->torn_sectors);
 		if (r->silent)
 			sz += scnprintf(buf + sz, len - sz, ",silent");
 		else
@@ -833,6 +955,13 @@ struct inj_ruleset *inj_ruleset_build(struct inj_rule **rules, u32 nr)
 	return rs;
 }
 
+/* Drop a reference to @r; the last one frees it. */
+void inj_rule_put(struct inj_rule *r)
+{
+	if (inj_ref_put(&r->ref))
+		kfree(r);
+}
+
 void inj_ruleset_free(struct inj_ruleset *rs)
 {
 	inj_free(rs);
@@ -845,7 +974,7 @@ void inj_ruleset_free_all(struct inj_ruleset *rs)
 	if (!rs)
 		return;
 	for (i = 0; i < rs->nr; i++)
-		kfree(rs->rules[i]);
+		inj_rule_put(rs->rules[i]);
 	inj_free(rs);
 }
 
@@ -927,20 +1056,32 @@ static bool count_match(struct inj_rule *r)
 /*
  * The rule that acts on @req, or NULL. Rules are tried in table order; every
  * rule sees the state the request found, state rules (and any acting rule
- * with new_state) transition once the walk is over, as in blkdebug.
+ * with new_state) transition once the walk is over, the last one winning,
+ * as in blkdebug.
+ *
+ * The transition is a compare-and-exchange from the state the walk found:
+ * of concurrent requests that found the same state and want to move it,
+ * one does; the others' walks are void, as if they had come after it, and
+ * are done again in the new state. So a transition happens once however
+ * many requests race for it, and hits only count walks that stood. A voided
+ * walk's counting conditions and probability draws are not taken back: a
+ * request that lost a race has been counted by the rules it met twice.
  */
 struct inj_rule *inj_evaluate(const struct inj_ruleset *rs, struct inj_engine *eng,
 			      const struct inj_req *req, u64 dev_len)
 {
 	const struct inj_evlist *l;
-	struct inj_rule *act = NULL;
-	int state, new_state = 0;
+	struct inj_rule *act, *move;
+	int state;
 	u32 i;
 
 	if (!inj_may_match(rs, req))
 		return NULL;
 	l = &rs->ev[req->ev];
 
+again:
+	act = NULL;
+	move = NULL;
 	state = inj_state_read(&eng->state);
 	for (i = 0; i < l->nr; i++) {
 		struct inj_rule *r = l->rules[i];
@@ -951,15 +1092,20 @@ struct inj_rule *inj_evaluate(const struct inj_ruleset *rs, struct inj_engine *e
 			continue;
 		if (r->probability && inj_engine_below(eng, 100) >= r->probability)
 			continue;
-		inj_ctr_inc(&r->hits);
 		if (r->new_state)
-			new_state = r->new_state;
+			move = r;
 		if (r->type != INJ_STATE) {
 			act = r;
 			break;
 		}
 	}
-	if (new_state)
-		inj_state_set(&eng->state, new_state);
+	if (move) {
+		if (!inj_state_cmpxchg(&eng->state, state, move->new_state))
+			goto again;
+		if (move != act)
+			inj_ctr_inc(&move->hits);
+	}
+	if (act)
+		inj_ctr_inc(&act->hits);
 	return act;
 }

@@ -15,8 +15,13 @@
 #include <linux/spinlock.h>
 #include <linux/rcupdate.h>
 #include <linux/mm.h>
+#include <linux/refcount.h>
 
 struct inj_ctr { atomic64_t v; };
+struct inj_ref { refcount_t v; };
+#define inj_ref_init(r)		refcount_set(&(r)->v, 1)
+#define inj_ref_get(r)		refcount_inc(&(r)->v)
+#define inj_ref_put(r)		refcount_dec_and_test(&(r)->v)
 struct inj_state { atomic_t v; };
 #define inj_ctr_read(c)		atomic64_read(&(c)->v)
 #define inj_ctr_set(c, n)	atomic64_set(&(c)->v, n)
@@ -25,16 +30,31 @@ struct inj_state { atomic_t v; };
 #define inj_state_set(s, n)	atomic_set(&(s)->v, n)
 #define inj_zalloc(sz)		kvzalloc(sz, GFP_KERNEL)
 #define inj_free(p)		kvfree(p)
+
+static inline bool inj_state_cmpxchg(struct inj_state *s, int old, int new)
+{
+	return atomic_try_cmpxchg(&s->v, &old, new);
+}
 #else
 #include <stdio.h>
 
 struct inj_ctr { s64 counter; };
+struct inj_ref { int counter; };
+#define inj_ref_init(r)		((r)->counter = 1)
+#define inj_ref_get(r)		((r)->counter++)
+#define inj_ref_put(r)		(!--(r)->counter)
 struct inj_state { int counter; };
 #define inj_ctr_read(c)		__atomic_load_n(&(c)->counter, __ATOMIC_RELAXED)
 #define inj_ctr_set(c, v)	__atomic_store_n(&(c)->counter, (v), __ATOMIC_RELAXED)
 #define inj_ctr_inc(c)		__atomic_add_fetch(&(c)->counter, 1, __ATOMIC_RELAXED)
 #define inj_state_read(s)	__atomic_load_n(&(s)->counter, __ATOMIC_RELAXED)
 #define inj_state_set(s, v)	__atomic_store_n(&(s)->counter, (v), __ATOMIC_RELAXED)
+static inline bool inj_state_cmpxchg(struct inj_state *s, int old, int new)
+{
+	return __atomic_compare_exchange_n(&s->counter, &old, new, false, __ATOMIC_SEQ_CST,
+					   __ATOMIC_SEQ_CST);
+}
+
 #define inj_zalloc(sz)		calloc(1, sz)
 #define inj_free(p)		free(p)
 #define BIT(n)			(1UL << (n))
@@ -53,6 +73,11 @@ enum inj_event {
 	INJ_EV_FLUSH,
 	INJ_EV_DISCARD,
 	INJ_EV_WRITE_ZEROES,
+	INJ_EV_ZONE_APPEND,
+	INJ_EV_ZONE_RESET,		/* and reset all */
+	INJ_EV_ZONE_OPEN,
+	INJ_EV_ZONE_CLOSE,
+	INJ_EV_ZONE_FINISH,
 	INJ_EV_NR,
 };
 
@@ -84,7 +109,7 @@ enum inj_corrupt_mode { INJ_CORRUPT_FLIP, INJ_CORRUPT_ZERO, INJ_CORRUPT_RANDOM }
 struct inj_rule {
 	u32 id;
 	u8 type;
-	u8 events;		/* INJ_EV_BIT mask */
+	u16 events;		/* INJ_EV_BIT mask */
 	u8 ev_name;		/* enum inj_event, or INJ_EV_NR for "any" */
 	u8 req_flags;		/* INJ_F_* that must all be present */
 	u8 count_mode;
@@ -102,11 +127,16 @@ struct inj_rule {
 	u32 delay_us, jitter_us;
 	u32 corrupt_bytes;
 	s64 corrupt_offset;	/* -1 = random */
-	u32 torn_sectors;
+	u32 torn_sectors;	/* 0 = one block, see inj_rule_fit() */
 	s64 shift;		/* misdirect, in sectors */
 	char tag[INJ_TAG_MAX];
 	struct inj_ctr matches;	/* requests that met the static conditions */
 	struct inj_ctr hits;		/* actions taken */
+	/*
+	 * References: the rule set's, and one per request a break rule holds,
+	 * so that the tag outlives a remove (see inj_rule_put()).
+	 */
+	struct inj_ref ref;
 };
 
 struct inj_opts {
@@ -181,10 +211,13 @@ int inj_parse_word(const char *word, u64 dev_len, struct inj_opts *opts,
 		   struct inj_rule **rule, const char **err);
 int inj_parse_rule(const char *word, u64 dev_len, struct inj_rule **rule,
 		   const char **err);
+int inj_opts_fit(const struct inj_opts *o, u32 lbs, const char **err);
+int inj_rule_fit(struct inj_rule *r, u32 lbs, u32 align, const char **err);
 int inj_format_rule(const struct inj_rule *r, char *buf, size_t len);
 int inj_format_opts(const struct inj_opts *o, char *buf, size_t len);
 unsigned int inj_nr_opts(const struct inj_opts *o);
 
+void inj_rule_put(struct inj_rule *r);
 struct inj_ruleset *inj_ruleset_build(struct inj_rule **rules, u32 nr);
 void inj_ruleset_free(struct inj_ruleset *rs);
 void inj_ruleset_free_all(struct inj_ruleset *rs);

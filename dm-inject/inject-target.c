@@ -11,6 +11,7 @@
 #include <linux/module.h>
 #include <linux/init.h>
 #include <linux/bio.h>
+#include <linux/ctype.h>
 #include <linux/blkdev.h>
 #include <linux/hrtimer.h>
 #include <linux/mempool.h>
@@ -79,16 +80,21 @@ struct inject_corrupt {
  * Per-bio data, touched only by requests a rule acts on: a request no rule
  * takes costs map() a test or two and nothing at completion, because the
  * target has no end_io; an action that needs the completion hooks its own
- * bi_end_io in front of dm's instead. Kept small, as the kernel zero-fills
- * every bio allocation, per-bio data included: what a rarely used action
- * needs beyond this lives in an allocation of its own.
+ * bi_end_io in front of dm's instead. Nothing zeroes it (dm core takes the
+ * clone, this in front of it, from its bio set and per-cpu cache and sets
+ * only its own fields; init_on_alloc, where on, covers fresh slab objects
+ * only), so every field is written before it is read: end_io by
+ * inject_hook(), status before the completion that reads it, the union
+ * member by the action that uses it. Kept small, as it is part of every
+ * clone: what a rarely used action needs beyond this lives in an
+ * allocation of its own.
  */
 struct inject_pb {
 	bio_end_io_t *end_io;			/* dm's, while ours is hooked */
 	blk_status_t status;			/* inject_status_endio() */
 	union {
 		ktime_t expires;		/* delayed */
-		char *tag;			/* held */
+		struct inj_rule *brk;		/* held: a reference to its rule */
 		struct inject_corrupt *corrupt;	/* inject_corrupt_endio() */
 	};
 };
@@ -253,8 +259,15 @@ static void inject_corrupt_write(struct inject_c *ic, struct bio *bio)
 	first = round_down(c->off, lbs);
 	last = min(round_up(c->off + c->len, lbs), bio->bi_iter.bi_size);
 
+	/*
+	 * dm polls only its own clone, @bio: a bio of ours that went to a
+	 * poll queue would never be reaped. Nor do ours wait on REQ_NOWAIT:
+	 * this is a worker, which may sleep, and EAGAIN here would fail a
+	 * request the submitter was told had been queued.
+	 */
 	if (first) {
 		head = bio_split(bio, first >> SECTOR_SHIFT, GFP_NOIO, &ic->bs);
+		head->bi_opf &= ~(REQ_POLLED | REQ_NOWAIT);
 		bio_chain(head, bio);
 		dm_submit_bio_remap(bio, head);
 	}
@@ -270,7 +283,8 @@ static void inject_corrupt_write(struct inject_c *ic, struct bio *bio)
 	dmtk_prng_seed(&prng, c->seed);
 	inject_damage(buf + c->off - first, min(c->len, done - (c->off - first)), c->mode, &prng);
 
-	bounce = bio_alloc_bioset(bio->bi_bdev, 1, bio->bi_opf, GFP_NOIO, &ic->bs);
+	bounce = bio_alloc_bioset(bio->bi_bdev, 1, bio->bi_opf & ~(REQ_POLLED | REQ_NOWAIT),
+				  GFP_NOIO, &ic->bs);
 	bounce->bi_iter.bi_sector = bio->bi_iter.bi_sector;
 	__bio_add_page(bounce, page, done, 0);
 	bounce->bi_end_io = inject_bounce_endio;
@@ -366,24 +380,41 @@ static void inject_dtr(struct dm_target *ti)
 	kfree(ic);
 }
 
+/*
+ * A decimal number of the table line or of a message, up to @max.
+ * kstrtoull() refuses overflow but takes a leading '+': numbers here are
+ * digits only, as in the rule words, so "+1" is as wrong as "0x1".
+ */
+static int inject_parse_ull(const char *s, unsigned long long max, unsigned long long *v)
+{
+	if (!isdigit(*s) || kstrtoull(s, 10, v) || *v > max)
+		return -EINVAL;
+	return 0;
+}
+
 static int inject_ctr_rules(struct dm_target *ti, struct inject_c *ic, struct dm_arg_set *as)
 {
 	static const struct dm_arg _args[] = {
-		{0, INJ_MAX_ARGS, "Too many arguments: <#args> must be a number up to 4100"},
+		{0, INJ_MAX_ARGS,
+		 "Invalid <#args>: a decimal count up to 4100 of the words that follow"},
 	};
+	unsigned int lbs = bdev_logical_block_size(ic->dev->bdev);
 	struct inj_ruleset *rs;
 	struct inj_rule **rules;
 	unsigned int nr_args = 0, nr = 0, i;
+	unsigned long long n;
+	const char *err;
 	int r = 0;
 
 	if (as->argc) {
-		r = dm_read_arg(_args, as, &nr_args, &ti->error);
-		if (r)
-			return r;
-		if (nr_args > as->argc) {
-			ti->error = "Fewer arguments than <#args> says";
+		/* dm core reads the count with sscanf("%u"): 2^32 would be 0 */
+		if (inject_parse_ull(as->argv[0], INJ_MAX_ARGS, &n)) {
+			ti->error = _args[0].error;
 			return -EINVAL;
 		}
+		r = dm_read_arg_group(_args, as, &nr_args, &ti->error);
+		if (r)
+			return r;
 	}
 	rules = kvcalloc(nr_args ?: 1, sizeof(*rules), GFP_KERNEL);
 	if (!rules) {
@@ -394,12 +425,10 @@ static int inject_ctr_rules(struct dm_target *ti, struct inject_c *ic, struct dm
 	for (i = 0; i < nr_args; i++) {
 		const char *word = dm_shift_arg(as);
 		struct inj_rule *rule;
-		const char *err;
 
 		r = inj_parse_word(word, ti->len, &ic->opts, &rule, &err);
 		if (r) {
-			DMERR("bad argument '%.80s': %s", word, err);
-			ti->error = (char *)err;
+			ti->error = (char *)err;	/* dm core logs it */
 			goto out;
 		}
 		if (!rule)
@@ -416,6 +445,15 @@ static int inject_ctr_rules(struct dm_target *ti, struct inject_c *ic, struct dm
 	if (as->argc) {
 		ti->error = "Unexpected arguments after the option and rule group";
 		r = -EINVAL;
+		goto out;
+	}
+
+	/* the block checks need align:, which may follow the rules */
+	r = inj_opts_fit(&ic->opts, lbs, &err);
+	for (i = 0; !r && i < nr; i++)
+		r = inj_rule_fit(rules[i], lbs, ic->opts.align, &err);
+	if (r) {
+		ti->error = (char *)err;
 		goto out;
 	}
 
@@ -464,7 +502,7 @@ static int inject_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	struct dm_arg_set as;
 	struct inject_c *ic;
 	unsigned long long tmpll;
-	char dummy;
+	sector_t dev_len;
 	int r;
 
 	if (argc < 2) {
@@ -492,7 +530,7 @@ static int inject_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	hrtimer_init(&ic->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
 	ic->timer.function = inject_timer_fn;
 
-	if (sscanf(argv[1], "%llu%c", &tmpll, &dummy) != 1 || tmpll != (sector_t)tmpll) {
+	if (inject_parse_ull(argv[1], (sector_t)~0ULL, &tmpll)) {
 		ti->error = "Invalid device offset";
 		r = -EINVAL;
 		goto bad;
@@ -502,6 +540,13 @@ static int inject_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	r = dm_get_device(ti, argv[0], dm_table_get_mode(ti->table), &ic->dev);
 	if (r) {
 		ti->error = "Device lookup failed";
+		goto bad;
+	}
+	/* written so that no sum can wrap: dm core checks the area later */
+	dev_len = bdev_nr_sectors(ic->dev->bdev);
+	if (ic->start >= dev_len || ti->len > dev_len - ic->start) {
+		ti->error = "Device offset past the end of the device";
+		r = -EINVAL;
 		goto bad;
 	}
 
@@ -559,8 +604,41 @@ static inline u8 inject_event(struct bio *bio)
 		return INJ_EV_DISCARD;
 	case REQ_OP_WRITE_ZEROES:
 		return INJ_EV_WRITE_ZEROES;
+	case REQ_OP_ZONE_APPEND:
+		return INJ_EV_ZONE_APPEND;
+	case REQ_OP_ZONE_RESET:
+	case REQ_OP_ZONE_RESET_ALL:
+		return INJ_EV_ZONE_RESET;
+	case REQ_OP_ZONE_OPEN:
+		return INJ_EV_ZONE_OPEN;
+	case REQ_OP_ZONE_CLOSE:
+		return INJ_EV_ZONE_CLOSE;
+	case REQ_OP_ZONE_FINISH:
+		return INJ_EV_ZONE_FINISH;
 	default:
 		return INJ_EV_NR;
+	}
+}
+
+/*
+ * The sectors of @bio as the rules see them. A zone operation carries no
+ * data but acts on its zone, reset all (which 6.12 sends to a target that
+ * maps every zone) on the whole target; a flush has no sectors.
+ */
+static void inject_req_span(struct inject_c *ic, struct bio *bio, struct inj_req *req)
+{
+	struct dm_target *ti = ic->ti;
+
+	if (bio_op(bio) == REQ_OP_ZONE_RESET_ALL) {
+		req->sector = 0;
+		req->nr_sectors = ti->len;
+	} else if (op_is_zone_mgmt(bio_op(bio))) {
+		req->sector = dm_target_offset(ti, bio->bi_iter.bi_sector);
+		req->nr_sectors = min_t(u64, bdev_zone_sectors(ic->dev->bdev),
+					ti->len - req->sector);
+	} else {
+		req->nr_sectors = bio_sectors(bio);
+		req->sector = req->nr_sectors ? dm_target_offset(ti, bio->bi_iter.bi_sector) : 0;
 	}
 }
 
@@ -573,15 +651,22 @@ static inline u8 inject_req_flags(blk_opf_t opf)
 /*
  * Where in @bio a corrupt rule strikes, drawn now so that it is
  * reproducible. The pool's elements all come back when their requests
- * complete, so waiting for one always ends.
+ * complete, so waiting for one always ends; a REQ_NOWAIT request must not
+ * wait, and is failed with BLK_STS_AGAIN if none is free (false).
  */
-static void inject_corrupt_setup(struct inject_c *ic, struct bio *bio,
+static bool inject_corrupt_setup(struct inject_c *ic, struct bio *bio,
 				 const struct inj_rule *r)
 {
-	struct inject_corrupt *c = mempool_alloc(ic->corrupt_pool, GFP_NOIO);
+	struct inject_corrupt *c;
 	struct inject_pb *pb = inject_pb(bio);
 	u32 size = bio->bi_iter.bi_size;
 	u32 len = min(r->corrupt_bytes, size);
+
+	c = mempool_alloc(ic->corrupt_pool, bio->bi_opf & REQ_NOWAIT ? GFP_NOWAIT : GFP_NOIO);
+	if (!c) {
+		bio_wouldblock_error(bio);
+		return false;
+	}
 
 	if (r->corrupt_offset >= 0) {
 		c->off = r->corrupt_offset;
@@ -596,15 +681,21 @@ static void inject_corrupt_setup(struct inject_c *ic, struct bio *bio,
 	c->ic = ic;
 	pb->corrupt = c;
 	inject_hook(bio, inject_corrupt_endio);
+	return true;
 }
 
-/* Hold @bio unless the device is suspending; false if not held. */
-static bool inject_hold(struct inject_c *ic, struct bio *bio, const struct inj_rule *r)
+/*
+ * Hold @bio unless the device is suspending; false if not held. A break
+ * rule's request keeps @brk, the reference to its rule map() took: the tag
+ * is read from there, and nothing is allocated, so no request passes a
+ * breakpoint for want of memory.
+ */
+static bool inject_hold(struct inject_c *ic, struct bio *bio, const struct inj_rule *r,
+			struct inj_rule *brk)
 {
 	struct inject_pb *pb = inject_pb(bio);
 	unsigned long flags;
 	ktime_t expires = 0;
-	char *tag = NULL;
 
 	if (r->type == INJ_DELAY) {
 		u32 us = r->delay_us;
@@ -612,19 +703,13 @@ static bool inject_hold(struct inject_c *ic, struct bio *bio, const struct inj_r
 		if (r->jitter_us)
 			us += inj_engine_below(&ic->eng, 2 * r->jitter_us + 1) - r->jitter_us;
 		expires = ktime_add_us(ktime_get(), us);
-	} else {
-		tag = kstrdup(r->tag, GFP_NOIO);
-		if (!tag) {
-			DMERR_LIMIT("%s: out of memory: request not held at %s",
-				    dm_device_name(ic->md), r->tag);
-			return false;
-		}
 	}
 
 	spin_lock_irqsave(&ic->lock, flags);
 	if (ic->suspending) {
 		spin_unlock_irqrestore(&ic->lock, flags);
-		kfree(tag);
+		if (brk)
+			inj_rule_put(brk);
 		return false;
 	}
 	if (r->type == INJ_DELAY) {
@@ -632,7 +717,7 @@ static bool inject_hold(struct inject_c *ic, struct bio *bio, const struct inj_r
 		bio_list_add(&ic->delayed, bio);
 		inject_arm_timer(ic, expires);
 	} else {
-		pb->tag = tag;
+		pb->brk = brk;
 		bio_list_add(&ic->held, bio);
 		ic->nr_held++;
 	}
@@ -653,10 +738,10 @@ static void inject_queue(struct inject_c *ic, struct bio_list *list, struct bio 
 	queue_work(ic->wq, &ic->work);
 }
 
-static int inject_act(struct inject_c *ic, struct bio *bio, const struct inj_rule *r)
+static int inject_act(struct inject_c *ic, struct bio *bio, const struct inj_rule *r,
+		      struct inj_rule *brk)
 {
 	struct inject_pb *pb = inject_pb(bio);
-	unsigned int lbs, keep;
 
 	switch (r->type) {
 	case INJ_ERROR:
@@ -675,12 +760,13 @@ static int inject_act(struct inject_c *ic, struct bio *bio, const struct inj_rul
 	case INJ_DELAY:
 	case INJ_BREAK:
 		inject_remap(ic, bio);
-		if (inject_hold(ic, bio, r))
+		if (inject_hold(ic, bio, r, brk))
 			return DM_MAPIO_SUBMITTED;
 		return DM_MAPIO_REMAPPED;
 	case INJ_CORRUPT:
 		inject_remap(ic, bio);
-		inject_corrupt_setup(ic, bio, r);
+		if (!inject_corrupt_setup(ic, bio, r))
+			return DM_MAPIO_SUBMITTED;
 		if (bio_data_dir(bio) == WRITE) {
 			inject_queue(ic, &ic->corrupt, bio);
 			return DM_MAPIO_SUBMITTED;
@@ -690,11 +776,11 @@ static int inject_act(struct inject_c *ic, struct bio *bio, const struct inj_rul
 		bio_endio(bio);
 		return DM_MAPIO_SUBMITTED;
 	case INJ_TORN:
-		/* keep whole logical blocks, at least one */
-		lbs = bdev_logical_block_size(ic->dev->bdev) >> SECTOR_SHIFT;
-		keep = max(rounddown(r->torn_sectors, lbs), lbs);
-		if (keep < bio_sectors(bio))
-			bio_trim(bio, 0, keep);
+		/*
+		 * torn_sectors is whole blocks (inj_rule_fit()) and the rule
+		 * only matched a longer request, made of whole blocks too.
+		 */
+		bio_trim(bio, 0, r->torn_sectors);
 		pb->status = r->silent ? BLK_STS_OK : errno_to_blk_status(-r->err);
 		inject_hook(bio, inject_status_endio);
 		break;
@@ -709,20 +795,28 @@ static int inject_act(struct inject_c *ic, struct bio *bio, const struct inj_rul
 
 /*
  * A rule may act on @req: find it and act. Kept out of line so that map()'s
- * common path carries none of its locals (the kernel zero-fills every stack
- * variable on entry, and the rule copy is large).
+ * common path carries none of its locals: the rule copy is large, and with
+ * CONFIG_INIT_STACK_ALL_ZERO (Debian's kernels have it) the compiler
+ * zero-fills every stack variable on entry. Nothing here relies on that:
+ * @rule is only read once copied, @req is filled by map() and here.
  */
 static noinline int inject_map_rules(struct dm_target *ti, struct bio *bio,
 				     struct inj_req *req)
 {
 	struct inject_c *ic = ti->private;
-	struct inj_rule *r, rule;
+	struct inj_rule *r, rule, *brk = NULL;
 
 	req->flags = inject_req_flags(bio->bi_opf);
 	rcu_read_lock();
 	r = inj_evaluate(rcu_dereference(ic->rules), &ic->eng, req, ti->len);
-	if (r)
+	if (r) {
 		rule = *r;	/* a message may free the rule once we unlock */
+		/* the set's reference keeps @r alive until we unlock */
+		if (r->type == INJ_BREAK) {
+			inj_ref_get(&r->ref);
+			brk = r;
+		}
+	}
 	rcu_read_unlock();
 	if (!r) {
 		inject_remap(ic, bio);
@@ -734,7 +828,7 @@ static noinline int inject_map_rules(struct dm_target *ti, struct bio *bio,
 			     dm_device_name(ic->md), rule.id, inj_type_name(rule.type),
 			     inj_event_name(req->ev), (unsigned long long)req->sector,
 			     (unsigned long long)req->nr_sectors);
-	return inject_act(ic, bio, &rule);
+	return inject_act(ic, bio, &rule, brk);
 }
 
 static int inject_map(struct dm_target *ti, struct bio *bio)
@@ -749,8 +843,7 @@ static int inject_map(struct dm_target *ti, struct bio *bio)
 	 */
 	if (likely(req.ev == INJ_EV_NR || !(READ_ONCE(ic->ev_mask) & INJ_EV_BIT(req.ev))))
 		goto remap;
-	req.nr_sectors = bio_sectors(bio);
-	req.sector = req.nr_sectors ? dm_target_offset(ti, bio->bi_iter.bi_sector) : 0;
+	inject_req_span(ic, bio, &req);
 	if (inj_span_hit(READ_ONCE(ic->span[req.ev].lo), READ_ONCE(ic->span[req.ev].hi), &req))
 		return inject_map_rules(ti, bio, &req);
 remap:
@@ -768,7 +861,7 @@ static void inject_presuspend(struct dm_target *ti)
 	spin_lock_irq(&ic->lock);
 	ic->suspending = true;
 	while ((bio = bio_list_pop(&ic->held))) {
-		kfree(inject_pb(bio)->tag);
+		inj_rule_put(inject_pb(bio)->brk);
 		bio_list_add(&release, bio);
 	}
 	ic->nr_held = 0;
@@ -808,7 +901,7 @@ static void inject_status(struct dm_target *ti, status_type_t type,
 			DMEMIT(" %u:%lld", rs->rules[i]->id,
 			       (long long)inj_ctr_read(&rs->rules[i]->hits));
 		bio_list_for_each(bio, &ic->held)
-			DMEMIT(" %s", inject_pb(bio)->tag);
+			DMEMIT(" %s", inject_pb(bio)->brk->tag);
 		spin_unlock_irq(&ic->lock);
 		rcu_read_unlock();
 		break;
@@ -849,6 +942,12 @@ static int inject_msg_add(struct inject_c *ic, const char *word, char *result,
 		return -EINVAL;
 	}
 	r = inj_parse_rule(word, ic->ti->len, &rule, &err);
+	if (!r) {
+		r = inj_rule_fit(rule, bdev_logical_block_size(ic->dev->bdev), ic->opts.align,
+				 &err);
+		if (r)
+			kfree(rule);
+	}
 	if (r) {
 		DMERR("%s: add: bad rule '%.80s': %s", dm_device_name(ic->md), word, err);
 		return r;
@@ -905,8 +1004,9 @@ static int inject_msg_drop(struct inject_c *ic, bool (*drop)(struct inj_rule *, 
 		return -ENOMEM;
 	}
 	inject_replace_rules(ic, rs);
+	/* a rule that still holds requests lives on until they are released */
 	while (ng)
-		kfree(gone[--ng]);
+		inj_rule_put(gone[--ng]);
 	kvfree(gone);
 	return 0;
 }
@@ -939,11 +1039,11 @@ static unsigned int inject_release(struct inject_c *ic, const char *tag)
 	while ((bio = bio_list_pop(&held))) {
 		struct inject_pb *pb = inject_pb(bio);
 
-		if (tag && strcmp(pb->tag, tag)) {
+		if (tag && strcmp(pb->brk->tag, tag)) {
 			bio_list_add(&ic->held, bio);
 			continue;
 		}
-		kfree(pb->tag);
+		inj_rule_put(pb->brk);
 		bio_list_add(&ic->release, bio);
 		ic->nr_held--;
 		n++;
@@ -975,7 +1075,6 @@ static int inject_message(struct dm_target *ti, unsigned int argc, char **argv,
 	struct inject_c *ic = ti->private;
 	const char *name = dm_device_name(ic->md);
 	unsigned long long n;
-	char dummy;
 	int r = -EINVAL;
 
 	if (!argc) {
@@ -989,7 +1088,7 @@ static int inject_message(struct dm_target *ti, unsigned int argc, char **argv,
 	} else if (!strcasecmp(argv[0], "remove") && argc == 2) {
 		u32 id;
 
-		if (sscanf(argv[1], "%llu%c", &n, &dummy) != 1 || !n || n > U32_MAX) {
+		if (inject_parse_ull(argv[1], U32_MAX, &n) || !n) {
 			DMERR("%s: remove: invalid rule id '%.32s'", name, argv[1]);
 			goto out;
 		}
@@ -1002,7 +1101,7 @@ static int inject_message(struct dm_target *ti, unsigned int argc, char **argv,
 		if (r == -ENOENT)
 			r = 0;
 	} else if (!strcasecmp(argv[0], "state") && argc == 2) {
-		if (sscanf(argv[1], "%llu%c", &n, &dummy) != 1 || !n || n > INT_MAX) {
+		if (inject_parse_ull(argv[1], INT_MAX, &n) || !n) {
 			DMERR("%s: state: must be 1..2147483647, not '%.32s'", name, argv[1]);
 			goto out;
 		}
@@ -1066,9 +1165,44 @@ static void inject_io_hints(struct dm_target *ti, struct queue_limits *limits)
 	}
 }
 
+/*
+ * ioctls the block layer does not handle itself (SG_IO, NVMe passthrough,
+ * persistent reservations) go to the device, past every rule, and only when
+ * the target maps all of it; on a part of it dm core requires CAP_SYS_RAWIO.
+ */
+static int inject_prepare_ioctl(struct dm_target *ti, struct block_device **bdev)
+{
+	struct inject_c *ic = ti->private;
+
+	*bdev = ic->dev->bdev;
+	if (ic->start || ti->len != bdev_nr_sectors(*bdev))
+		return 1;
+	return 0;
+}
+
+#ifdef CONFIG_BLK_DEV_ZONED
+static int inject_report_zones(struct dm_target *ti, struct dm_report_zones_args *args,
+			       unsigned int nr_zones)
+{
+	struct inject_c *ic = ti->private;
+
+	return dm_report_zones(ic->dev->bdev, ic->start,
+			       ic->start + dm_target_offset(ti, args->next_sector),
+			       args, nr_zones);
+}
+#else
+#define inject_report_zones NULL
+#endif
+
 static struct target_type inject_target = {
 	.name		 = "inject",
-	.version	 = {1, 0, 0},
+	.version	 = {1, 1, 0},
+	/*
+	 * map() never sleeps on a REQ_NOWAIT request (see
+	 * inject_corrupt_setup()): io_uring, and polled I/O, which always
+	 * carries REQ_NOWAIT, reach the target.
+	 */
+	.features	 = DM_TARGET_NOWAIT | DM_TARGET_ZONED_HM,
 	.module		 = THIS_MODULE,
 	.ctr		 = inject_ctr,
 	.dtr		 = inject_dtr,
@@ -1080,6 +1214,8 @@ static struct target_type inject_target = {
 	.message	 = inject_message,
 	.iterate_devices = inject_iterate_devices,
 	.io_hints	 = inject_io_hints,
+	.prepare_ioctl	 = inject_prepare_ioctl,
+	.report_zones	 = inject_report_zones,
 };
 
 static int __init dm_inject_init(void)

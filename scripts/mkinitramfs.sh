@@ -19,7 +19,7 @@ kroot=$top/.cache/kernel/$abi/root
 
 # Userspace programs for the guest (busybox supplies the rest).
 programs="dmsetup fio xfs_io mke2fs e2fsck blockdev blkdiscard losetup dd cmp
-timeout kmod stat sync"
+timeout kmod stat sync blkzone"
 
 # Stock modules, with their dependencies resolved by modprobe.
 stock_modules="dm-mod brd null_blk loop dm-flakey dm-delay dm-log-writes

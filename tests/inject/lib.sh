@@ -58,3 +58,29 @@ event_nr() {
 now_cs() {
 	awk '{ split($1, t, "."); print t[1] * 100 + t[2] }' /proc/uptime
 }
+
+# nullb_create NAME ATTR=VALUE...: a null_blk disk /dev/NAME made through
+# configfs with the given attributes (size in MiB), powered on; skips the
+# case if null_blk or configfs is missing. nullb_remove NAME takes it down.
+nullb_create() {
+	name=$1
+	shift
+	modprobe null_blk nr_devices=0 2> /dev/null || skip "no null_blk"
+	grep -q ' /sys/kernel/config ' /proc/mounts ||
+		mount -t configfs none /sys/kernel/config || skip "no configfs"
+	nb=/sys/kernel/config/nullb/$name
+	mkdir "$nb" || fail "mkdir $nb"
+	for a in "$@"; do
+		echo "${a#*=}" > "$nb/${a%%=*}" || fail "null_blk $name: cannot set $a"
+	done
+	echo 1 > "$nb/power" || fail "null_blk $name: power on"
+	i=0
+	while [ ! -b "/dev/$name" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	[ -b "/dev/$name" ] || fail "/dev/$name did not appear"
+}
+
+nullb_remove() {
+	[ -d "/sys/kernel/config/nullb/$1" ] || return 0
+	echo 0 > "/sys/kernel/config/nullb/$1/power"
+	rmdir "/sys/kernel/config/nullb/$1"
+}

@@ -4,6 +4,8 @@
  * of bad input, the counting conditions, seeded probability and the table
  * formatting round trip.
  */
+#include <pthread.h>
+
 #include "unit.h"
 #include "../../dm-inject/inject-rules.c"
 
@@ -112,7 +114,8 @@ UNIT_CASE(every_type_and_attr_roundtrips)
 	roundtrip("torn:event=write,sectors=3", "torn:event=write,sectors=3,errno=5");
 	roundtrip("torn:event=write,sectors=0-99,sectors=2,silent",
 		  "torn:event=write,sectors=0-99,sectors=2,silent");
-	roundtrip("torn:event=write", "torn:event=write,sectors=1,errno=5");
+	/* torn's length is one block, set by inj_rule_fit() once the device is known */
+	roundtrip("torn:event=write", "torn:event=write,errno=5");
 	roundtrip("misdirect:event=write,shift=8", "misdirect:event=write,shift=8");
 	roundtrip("misdirect:event=write,sector=100,shift=-100",
 		  "misdirect:event=write,sector=100,shift=-100");
@@ -122,6 +125,11 @@ UNIT_CASE(every_type_and_attr_roundtrips)
 	roundtrip("error:event=discard,every=2,flags=fua+preflush",
 		  "error:event=discard,every=2,flags=fua+preflush,errno=5");
 	roundtrip("error:event=write_zeroes,errno=95", "error:event=write_zeroes,errno=95");
+	roundtrip("error:event=zone_append", "error:event=zone_append,errno=5");
+	roundtrip("drop:event=zone_reset,sector=8", "drop:event=zone_reset,sector=8");
+	roundtrip("delay:event=zone_open,us=5", "delay:event=zone_open,us=5");
+	roundtrip("break:event=zone_close,tag=c", "break:event=zone_close,tag=c");
+	roundtrip("state:event=zone_finish,new_state=4", "state:event=zone_finish,new_state=4");
 }
 
 UNIT_CASE(every_carried_errno_is_accepted)
@@ -160,14 +168,14 @@ UNIT_CASE(bad_input_is_rejected_with_a_specific_error)
 	CHECK_STR(reject("error:event=read,"), "Empty rule attribute");
 	CHECK_STR(reject("error:event=read,,once"), "Empty rule attribute");
 	CHECK_STR(reject("error:event=bogus"),
-		  "Unknown event: use read, write, flush, discard, write_zeroes or any");
+		  "Unknown event: use read, write, flush, discard, write_zeroes, zone_append, zone_reset, zone_open, zone_close, zone_finish or any");
 	CHECK_STR(reject("error:event"), "Attribute needs a value");
 	CHECK_STR(reject("error:event=read,once=1"), "Attribute takes no value");
 	CHECK_STR(reject("error:event=read,event=write"), "Rule attribute given twice");
-	CHECK_STR(reject("error:event=read,sector=12x"), "Invalid number in rule attribute");
-	CHECK_STR(reject("error:event=read,sector="), "Invalid number in rule attribute");
+	CHECK_STR(reject("error:event=read,sector=12x"), bad_numbers[K_SECTOR]);
+	CHECK_STR(reject("error:event=read,sector="), bad_numbers[K_SECTOR]);
 	CHECK_STR(reject("error:event=read,sector=99999999999999999999999"),
-		  "Invalid number in rule attribute");
+		  "Invalid number in rule attribute sector=: a decimal sector below 2^64");
 	CHECK_STR(reject("error:event=read,sector=131072"),
 		  "Sector range past the end of the device");
 	CHECK_STR(reject("error:event=read,sectors=0-131072"),
@@ -196,7 +204,11 @@ UNIT_CASE(bad_input_is_rejected_with_a_specific_error)
 	CHECK_STR(reject("delay:event=read,ms=1,us=1"),
 		  "delay rule needs exactly one of ms= and us=");
 	CHECK_STR(reject("delay:event=read,ms=1,jitter=2"), "jitter= larger than the delay");
-	CHECK_STR(reject("delay:event=read,ms=60001"), "Delay longer than 60 seconds");
+	CHECK_STR(reject("delay:event=read,ms=60001"), "Delay plus jitter longer than 60 seconds");
+	CHECK_STR(reject("delay:event=read,ms=30001,jitter=30000"),
+		  "Delay plus jitter longer than 60 seconds");
+	CHECK_STR(reject("delay:event=read,us=59999999,jitter=2"),
+		  "Delay plus jitter longer than 60 seconds");
 	CHECK_STR(reject("corrupt:event=flush"),
 		  "corrupt applies to event=read or event=write only");
 	CHECK_STR(reject("corrupt:event=any"), "corrupt applies to event=read or event=write only");
@@ -204,11 +216,11 @@ UNIT_CASE(bad_input_is_rejected_with_a_specific_error)
 	CHECK_STR(reject("corrupt:event=read,bytes=0"), "bytes= must be 1..4096");
 	CHECK_STR(reject("corrupt:event=read,bytes=4097"), "bytes= must be 1..4096");
 	CHECK_STR(reject("drop:event=read"),
-		  "drop applies to write, flush, discard and write_zeroes only");
+		  "drop applies to every event but read");
 	CHECK_STR(reject("drop:event=any"),
-		  "drop applies to write, flush, discard and write_zeroes only");
+		  "drop applies to every event but read");
 	CHECK_STR(reject("torn:event=read,sectors=1"), "torn applies to event=write only");
-	CHECK_STR(reject("torn:event=write,sectors=0"), "torn sectors= must be at least 1");
+	CHECK_STR(reject("torn:event=write,sectors=0"), "torn sectors= must be 1..4294967295");
 	CHECK_STR(reject("misdirect:event=write"), "misdirect rule needs a non-zero shift=");
 	CHECK_STR(reject("misdirect:event=read,shift=1"), "misdirect applies to event=write only");
 	CHECK_STR(reject("misdirect:event=write,shift=131072"),
@@ -217,7 +229,7 @@ UNIT_CASE(bad_input_is_rejected_with_a_specific_error)
 		  "shift= moves writes past the device");
 	CHECK_STR(reject("misdirect:event=write,sectors=131000-131071,shift=100"),
 		  "shift= moves writes past the device");
-	CHECK_STR(reject("misdirect:event=write,shift=--1"), "Invalid number in rule attribute");
+	CHECK_STR(reject("misdirect:event=write,shift=--1"), bad_numbers[K_SHIFT]);
 	CHECK_STR(reject("break:event=read"), "break rule needs tag=");
 	CHECK_STR(reject("break:event=read,tag=a/b"),
 		  "tag= must be 1-31 characters of A-Z a-z 0-9 _ . -");
@@ -227,6 +239,96 @@ UNIT_CASE(bad_input_is_rejected_with_a_specific_error)
 	longword[sizeof(longword) - 1] = '\0';
 	memcpy(longword, "error:event=read,tag=", 21);
 	CHECK_STR(reject(longword), "Argument too long");
+}
+
+/*
+ * Every number-taking word at and past 2^32 and 2^64, negative, with a
+ * leading + and in hex: accepted where the value fits (NULL), else the
+ * word's own error. Nothing wraps into another number.
+ */
+UNIT_CASE(numbers_at_and_past_2_32_and_2_64)
+{
+	static const char * const vals[] = {
+		"4294967295", "4294967296", "18446744073709551615", "18446744073709551616",
+		"18446744073709551617", "-1", "+1", "0x10",
+	};
+	const char *past = "Sector range past the end of the device";
+	const char *rng = "sectors= needs an inclusive range A-B";
+	const char *rev = "sectors= range is reversed";
+	const char *st = "state= and new_state= must be 1..2147483647";
+	const char *pr = "probability= must be 1..100";
+	const char *ie = "Invalid errno";
+	const char *lg = "Delay plus jitter longer than 60 seconds";
+	const char *jl = "jitter= larger than the delay";
+	const char *by = "bytes= must be 1..4096";
+	const char *ts = "torn sectors= must be 1..4294967295";
+	const char *sh = "shift= moves writes past the device";
+	const char *sd = "Invalid seed";
+	const char *mt = "max_transfer: must be a multiple of 512 from 4096 to 1073741824";
+	const char *al = "align: must be 512, 1024, 2048 or 4096";
+	const char *sec = bad_numbers[K_SECTOR], *nth = bad_numbers[K_NTH];
+	const char *evy = bad_numbers[K_EVERY], *ms = bad_numbers[K_MS];
+	const char *us = bad_numbers[K_US], *jit = bad_numbers[K_JITTER];
+	const char *off = bad_numbers[K_OFFSET], *shn = bad_numbers[K_SHIFT];
+	static const char ok[] = "";
+	const struct {
+		const char *tmpl;	/* %s is the value */
+		const char *want[8];	/* per value; ok = accepted */
+	} words[] = {
+		{ "error:event=read,sector=%s", { past, past, past, sec, sec, sec, sec, sec } },
+		{ "error:event=read,sectors=0-%s", { past, past, past, rng, rng, rng, rng, rng } },
+		{ "error:event=read,sectors=%s-5", { rev, rev, rev, rng, rng, rng, rng, rng } },
+		{ "error:event=read,state=%s", { st, st, st, st, st, st, st, st } },
+		{ "state:event=read,new_state=%s", { st, st, st, st, st, st, st, st } },
+		{ "error:event=read,nth=%s", { ok, ok, ok, nth, nth, nth, nth, nth } },
+		{ "error:event=read,every=%s", { ok, ok, ok, evy, evy, evy, evy, evy } },
+		{ "error:event=read,probability=%s", { pr, pr, pr, pr, pr, pr, pr, pr } },
+		{ "error:event=read,errno=%s", { ie, ie, ie, ie, ie, ie, ie, ie } },
+		{ "delay:event=read,ms=%s", { lg, ms, ms, ms, ms, ms, ms, ms } },
+		{ "delay:event=read,us=%s", { lg, us, us, us, us, us, us, us } },
+		{ "delay:event=read,ms=10,jitter=%s", { jl, jit, jit, jit, jit, jit, jit, jit } },
+		{ "corrupt:event=read,bytes=%s", { by, by, by, by, by, by, by, by } },
+		{ "corrupt:event=read,offset=%s", { off, off, off, off, off, off, off, off } },
+		{ "torn:event=write,sectors=%s", { ok, ts, ts, ts, ts, rng, ts, ts } },
+		{ "misdirect:event=write,shift=%s", { sh, sh, shn, shn, shn, ok, shn, shn } },
+		{ "seed:%s", { ok, ok, ok, sd, sd, sd, sd, sd } },
+		{ "max_transfer:%s", { mt, mt, mt, mt, mt, mt, mt, mt } },
+		{ "align:%s", { al, al, al, al, al, al, al, al } },
+	};
+	unsigned int w, v;
+	char word[128];
+
+	for (w = 0; w < ARRAY_SIZE(words); w++) {
+		for (v = 0; v < ARRAY_SIZE(vals); v++) {
+			const char *want = words[w].want[v], *got;
+
+			snprintf(word, sizeof(word), words[w].tmpl, vals[v]);
+			got = reject(word);
+			if (want == ok) {
+				if (got)
+					fprintf(stderr, "    '%s': %s\n", word, got);
+				CHECK(!got);
+			} else {
+				if (!got || strcmp(got, want))
+					fprintf(stderr, "    '%s'\n", word);
+				CHECK_STR(got, want);
+			}
+		}
+	}
+	/* the largest values that fit are kept exactly */
+	{
+		struct inj_rule *r = rule("error:event=read,every=18446744073709551615");
+		struct inj_opts o = { 0 };
+		const char *err;
+
+		CHECK(r && r->count_n == U64_MAX);
+		kfree(r);
+		r = rule("misdirect:event=write,shift=-131071");
+		CHECK(r && r->shift == -131071);
+		kfree(r);
+		CHECK_EQ(inj_parse_word("seed:18446744073709551615", DEV_LEN, &o, &r, &err), 0);
+		CHECK(o.seed == U64_MAX);
+	}
 }
 
 UNIT_CASE(options_parse_and_reject)
@@ -266,6 +368,69 @@ UNIT_CASE(options_parse_and_reject)
 	CHECK_STR(err, "Unknown rule type or option");
 }
 
+/*
+ * Options and rules against the device's logical block size and align:
+ * (issue 13): no request may carry a fraction of a block.
+ */
+UNIT_CASE(block_size_fit)
+{
+	struct inj_opts o = { 0 };
+	const char *err = NULL;
+	struct inj_rule *r;
+
+	o.max_transfer = 6144;
+	CHECK_EQ(inj_opts_fit(&o, 512, &err), 0);
+	CHECK_EQ(inj_opts_fit(&o, 4096, &err), -EINVAL);
+	CHECK_STR(err, "max_transfer: must be a multiple of the device's 4096-byte logical block size");
+	o.max_transfer = 8192;
+	o.align = 2048;
+	CHECK_EQ(inj_opts_fit(&o, 4096, &err), -EINVAL);
+	CHECK_STR(err, "align: must be a multiple of the device's 4096-byte logical block size");
+	CHECK_EQ(inj_opts_fit(&o, 1024, &err), 0);
+	o.align = 0;
+	CHECK_EQ(inj_opts_fit(&o, 8192, &err), 0);
+	CHECK_EQ(inj_opts_fit(&o, 65536, &err), -EINVAL);
+	CHECK_STR(err, "max_transfer: must be a multiple of the device's 65536-byte logical block size");
+
+	r = rule("misdirect:event=write,shift=1");
+	CHECK(r);
+	CHECK_EQ(inj_rule_fit(r, 512, 0, &err), 0);
+	CHECK_EQ(inj_rule_fit(r, 4096, 0, &err), -EINVAL);
+	CHECK_STR(err, "misdirect shift= must be a multiple of the 4096-byte block (logical block size or align:)");
+	CHECK_EQ(inj_rule_fit(r, 512, 2048, &err), -EINVAL);
+	CHECK_STR(err, "misdirect shift= must be a multiple of the 2048-byte block (logical block size or align:)");
+	kfree(r);
+	r = rule("misdirect:event=write,shift=-16");
+	CHECK(r);
+	CHECK_EQ(inj_rule_fit(r, 4096, 0, &err), 0);
+	CHECK_EQ(inj_rule_fit(r, 4096, 4096, &err), 0);
+	kfree(r);
+
+	/* torn: the default length is one block, an explicit one whole blocks */
+	r = rule("torn:event=write");
+	CHECK(r);
+	CHECK_EQ(inj_rule_fit(r, 4096, 0, &err), 0);
+	CHECK_EQ(r->torn_sectors, 8);
+	CHECK_STR(fmt(r), "torn:event=write,sectors=8,errno=5");
+	kfree(r);
+	r = rule("torn:event=write");
+	CHECK_EQ(inj_rule_fit(r, 512, 2048, &err), 0);
+	CHECK_EQ(r->torn_sectors, 4);
+	kfree(r);
+	r = rule("torn:event=write");
+	CHECK_EQ(inj_rule_fit(r, 512, 0, &err), 0);
+	CHECK_EQ(r->torn_sectors, 1);
+	kfree(r);
+	r = rule("torn:event=write,sectors=1");
+	CHECK_EQ(inj_rule_fit(r, 4096, 0, &err), -EINVAL);
+	CHECK_STR(err, "torn sectors= must be a multiple of the 4096-byte block (logical block size or align:)");
+	kfree(r);
+	r = rule("torn:event=write,sectors=12");
+	CHECK_EQ(inj_rule_fit(r, 512, 4096, &err), -EINVAL);
+	CHECK_EQ(inj_rule_fit(r, 2048, 0, &err), 0);
+	kfree(r);
+}
+
 UNIT_CASE(events_and_flags_select_requests)
 {
 	static const char * const words[] = {
@@ -274,6 +439,11 @@ UNIT_CASE(events_and_flags_select_requests)
 		"error:event=write,flags=fua+sync",
 		"drop:event=discard",
 		"error:event=write_zeroes,errno=95",
+		"error:event=zone_append,errno=28",
+		"drop:event=zone_reset,sectors=8192-16383",
+		"delay:event=zone_open,ms=1",
+		"break:event=zone_close,tag=z",
+		"error:event=zone_finish,errno=16",
 	};
 	struct inj_ruleset *rs = set_of(words, ARRAY_SIZE(words));
 	struct inj_engine eng;
@@ -283,6 +453,13 @@ UNIT_CASE(events_and_flags_select_requests)
 		return;
 	inj_engine_init(&eng, 0);
 	CHECK_EQ(rs->ev_mask, INJ_EV_ALL);
+	/* zone operations: the request spans its zone */
+	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_ZONE_APPEND, 0, 8, 0)), 6);
+	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_ZONE_RESET, 0, 8192, 0)), 0);
+	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_ZONE_RESET, 8192, 8192, 0)), 7);
+	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_ZONE_OPEN, 0, 8192, 0)), 8);
+	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_ZONE_CLOSE, 0, 8192, 0)), 9);
+	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_ZONE_FINISH, 0, 8192, 0)), 10);
 	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_READ, 0, 8, 0)), 1);
 	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_FLUSH, 0, 0, INJ_F_PREFLUSH)), 2);
 	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_WRITE, 0, 8, INJ_F_SYNC)), 0);
@@ -455,6 +632,57 @@ UNIT_CASE(blkdebug_state_example)
 	inj_ruleset_free_all(rs);
 }
 
+/*
+ * Concurrent walks and a cycle of transitions: A moves 1 -> 2, B 2 -> 1, so
+ * one at a time A's hits minus B's equal the state minus 1. Two walks that
+ * both found state 1 and both moved it would break that; the
+ * compare-and-exchange makes one of them walk again.
+ */
+struct race_arg {
+	struct inj_ruleset *rs;
+	struct inj_engine *eng;
+};
+
+static void *race_walks(void *p)
+{
+	struct race_arg *a = p;
+	struct inj_req q = req(INJ_EV_WRITE, 0, 8, 0);
+	int i;
+
+	for (i = 0; i < 200000; i++)
+		inj_evaluate(a->rs, a->eng, &q, DEV_LEN);
+	return NULL;
+}
+
+UNIT_CASE(concurrent_transitions_happen_once)
+{
+	static const char * const words[] = {
+		"drop:event=write,state=1,new_state=2",
+		"state:event=write,state=2,new_state=1",
+	};
+	struct inj_ruleset *rs = set_of(words, ARRAY_SIZE(words));
+	struct inj_engine eng;
+	struct race_arg a = { rs, &eng };
+	pthread_t t[4];
+	long long ha, hb;
+	int i;
+
+	CHECK(rs);
+	if (!rs)
+		return;
+	inj_engine_init(&eng, 0);
+	for (i = 0; i < 4; i++)
+		pthread_create(&t[i], NULL, race_walks, &a);
+	for (i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	ha = inj_ctr_read(&rs->rules[0]->hits);
+	hb = inj_ctr_read(&rs->rules[1]->hits);
+	CHECK_EQ(ha - hb, inj_state_read(&eng.state) - 1);
+	/* every walk stood once: each made exactly one of the two moves */
+	CHECK_EQ(ha + hb, 4 * 200000);
+	inj_ruleset_free_all(rs);
+}
+
 UNIT_CASE(first_action_rule_wins)
 {
 	static const char * const words[] = {
@@ -574,7 +802,9 @@ int main(void)
 	UNIT_RUN("inject-rules", every_type_and_attr_roundtrips);
 	UNIT_RUN("inject-rules", every_carried_errno_is_accepted);
 	UNIT_RUN("inject-rules", bad_input_is_rejected_with_a_specific_error);
+	UNIT_RUN("inject-rules", numbers_at_and_past_2_32_and_2_64);
 	UNIT_RUN("inject-rules", options_parse_and_reject);
+	UNIT_RUN("inject-rules", block_size_fit);
 	UNIT_RUN("inject-rules", events_and_flags_select_requests);
 	UNIT_RUN("inject-rules", unmatched_event_costs_one_check);
 	UNIT_RUN("inject-rules", span_of_an_unranged_rule_is_everything);
@@ -582,6 +812,7 @@ int main(void)
 	UNIT_RUN("inject-rules", once_nth_every_count_matches);
 	UNIT_RUN("inject-rules", counting_only_sees_requests_that_match);
 	UNIT_RUN("inject-rules", blkdebug_state_example);
+	UNIT_RUN("inject-rules", concurrent_transitions_happen_once);
 	UNIT_RUN("inject-rules", first_action_rule_wins);
 	UNIT_RUN("inject-rules", geometry_conditions);
 	UNIT_RUN("inject-rules", probability_is_deterministic_per_seed);
