@@ -7,6 +7,7 @@
 #   make demo          boot the test VM and show each target at work
 #   make bench         benchmarks against the stock targets (not in CI)
 #   make lint          checkpatch --strict and sparse on the kernel sources
+#   make fuzz-host [SECONDS=N]  libFuzzer harnesses on the host, N s each
 #   make install       modules_install into extra/ and depmod (real hosts)
 #
 # KDIR selects the kernel tree to build against. Without it: the running
@@ -36,7 +37,7 @@ UNIT_SRCS := $(wildcard tests/unit/test-*.c)
 UNIT_BINS := $(UNIT_SRCS:.c=)
 
 .PHONY: all modules test-modules tools unit unit-build clean install lint test demo \
-	bench torture setup kernel-setup FORCE
+	bench torture setup kernel-setup fuzz-host fuzz-host-build FORCE
 
 all: modules tools
 
@@ -80,6 +81,30 @@ tests/unit/test-%: tests/unit/test-%.c tests/unit/unit.h FORCE
 	$(CC) $(USER_CFLAGS) -fsanitize=address,undefined -o $@ $<
 
 unit-build: $(UNIT_BINS)
+
+# Host fuzzing (tests/fuzz-host/): libFuzzer harnesses of the kernel-free
+# parsers and decoders, built with clang, ASan and UBSan; see docs/testing.md.
+FUZZ_CC ?= clang
+FUZZ_WARN := -Wall -Wextra -Wshadow -Wno-unused-parameter -D_GNU_SOURCE -I$(CURDIR_)/include
+FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(FUZZ_WARN)
+FUZZ_TOOL_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all $(FUZZ_WARN)
+FUZZ_BIN := out/fuzz-host/bin
+FUZZ_HARNESSES := inject-rules verify-opts replay-log
+SECONDS ?= 60
+
+$(FUZZ_BIN)/fuzz-%: tests/fuzz-host/fuzz-%.c tests/fuzz-host/fuzz-host.h FORCE
+	@mkdir -p $(FUZZ_BIN)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $<
+
+$(FUZZ_BIN)/mklog $(FUZZ_BIN)/blkdebug-prop: $(FUZZ_BIN)/%: tests/fuzz-host/%.c FORCE
+	@mkdir -p $(FUZZ_BIN)
+	$(FUZZ_CC) $(FUZZ_TOOL_CFLAGS) -o $@ $<
+
+fuzz-host-build: $(FUZZ_HARNESSES:%=$(FUZZ_BIN)/fuzz-%) $(FUZZ_BIN)/mklog \
+		$(FUZZ_BIN)/blkdebug-prop
+
+fuzz-host: fuzz-host-build
+	@tests/fuzz-host/run.sh -t $(SECONDS) -o $(CURDIR_)/out/fuzz-host
 
 unit: unit-build
 	@for t in $(UNIT_BINS); do ./$$t || exit 1; done
