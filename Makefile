@@ -84,7 +84,7 @@ unit-build: $(UNIT_BINS)
 
 # Host fuzzing (tests/fuzz-host/): libFuzzer harnesses of the kernel-free
 # parsers and decoders, built with clang, ASan and UBSan; see docs/testing.md.
-FUZZ_CC ?= clang
+FUZZ_CC ?= $(firstword $(shell command -v clang-14 clang 2>/dev/null) clang)
 FUZZ_WARN := -Wall -Wextra -Wshadow -Wno-unused-parameter -D_GNU_SOURCE -I$(CURDIR_)/include
 FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(FUZZ_WARN)
 FUZZ_TOOL_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all $(FUZZ_WARN)

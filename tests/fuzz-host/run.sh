@@ -15,7 +15,8 @@
 #   -t  seconds per harness (default 60)
 #   -o  output directory (default out/fuzz-host)
 #   -s  seed of libFuzzer and of the property test (default: the time)
-# The binaries must be built first (make fuzz-host-build).
+# The binaries must be built first (make fuzz-host-build): out/fuzz-host/bin,
+# or FUZZ_BIN.
 set -u
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -28,12 +29,12 @@ while getopts t:o:s: opt; do
 	t) secs=$OPTARG ;;
 	o) out=$OPTARG ;;
 	s) seed=$OPTARG ;;
-	*) sed -n '14,18s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+	*) sed -n '14,19s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
 names=${*:-"inject-rules verify-opts replay-log blkdebug2dm"}
-bin=$out/bin
+bin=${FUZZ_BIN:-$top/out/fuzz-host/bin}
 failed=0
 
 # Largest input of each harness: a table of words, an option list, a log.
