@@ -40,7 +40,7 @@ failed=0
 # Largest input of each harness: a table of words, an option list, a log.
 max_len() {
 	case $1 in
-	replay-log) echo 20480 ;;
+	replay-log|dmreplay) echo 20480 ;;
 	*) echo 4096 ;;
 	esac
 }
@@ -74,10 +74,18 @@ for name in $names; do
 	fi
 	dict=
 	[ -f "$here/$name.dict" ] && dict=-dict=$here/$name.dict
+	corpus=$here/corpus/$name
+	extra=
+	if [ "$name" = dmreplay ]; then
+		# the tool reads logs: the decoder's seeds and dictionary
+		corpus=$here/corpus/replay-log
+		dict=-dict=$here/replay-log.dict
+		extra=-handle_xfsz=0
+	fi
 	rm -f "$dir"/crash-* "$dir"/leak-* "$dir"/timeout-* "$dir"/oom-*
 	"$bin/fuzz-$name" -max_total_time="$secs" -seed="$seed" -timeout=10 \
 		-rss_limit_mb=2048 -max_len="$(max_len "$name")" -print_final_stats=1 \
-		-artifact_prefix="$dir/" $dict "$dir/corpus" "$here/corpus/$name" \
+		-artifact_prefix="$dir/" $dict $extra "$dir/corpus" "$corpus" \
 		> "$dir/fuzz.log" 2>&1
 	rc=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$dir/fuzz.log" | tail -n 1)
