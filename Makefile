@@ -37,7 +37,7 @@ UNIT_SRCS := $(wildcard tests/unit/test-*.c)
 UNIT_BINS := $(UNIT_SRCS:.c=)
 
 .PHONY: all modules test-modules tools unit unit-build clean install lint test demo \
-	bench torture setup kernel-setup fuzz-host fuzz-host-build FORCE
+	bench torture setup kernel-setup fuzz-host fuzz-host-build fuzz-host-cov FORCE
 
 all: modules tools
 
@@ -111,6 +111,10 @@ fuzz-host-build: $(FUZZ_HARNESSES:%=$(FUZZ_BIN)/fuzz-%) $(FUZZ_BIN)/fuzz-dmrepla
 
 fuzz-host: fuzz-host-build
 	@tests/fuzz-host/run.sh -t $(SECONDS) -o $(CURDIR_)/out/fuzz-host
+
+# Lines and branches of the code under test that the corpora reach (llvm-14).
+fuzz-host-cov:
+	@tests/fuzz-host/coverage.sh -o $(CURDIR_)/out/fuzz-host
 
 unit: unit-build
 	@for t in $(UNIT_BINS); do ./$$t || exit 1; done
