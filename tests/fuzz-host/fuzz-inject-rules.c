@@ -260,15 +260,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	for (p = strtok_r(text, " \t\n", &save); p && nr < MAX_WORDS;
 	     p = strtok_r(NULL, " \t\n", &save)) {
-		struct inj_rule *r = NULL;
-		const char *err = NULL;
+		struct inj_rule *r = NULL, *m = NULL;
+		const char *err = NULL, *merr = NULL;
+		struct inj_opts before = opts;
 		int ret = inj_parse_word(p, dev_len, &opts, &r, &err);
+		/* "message add" parses rules only, with inj_parse_rule() */
+		int mret = inj_parse_rule(p, dev_len, &m, &merr);
 
+		FUZZ_ASSERT(mret ? mret < 0 && merr && *merr && !m : !!m);
 		if (ret) {
-			/* refused: a message, nothing allocated */
+			/* refused: a message, nothing allocated, no option set */
 			FUZZ_ASSERT(ret < 0 && err && *err && !r);
+			FUZZ_ASSERT(!memcmp(&before, &opts, sizeof(opts)));
+			FUZZ_ASSERT(mret);
 			continue;
 		}
+		/* a table rule is the same rule as a message */
+		FUZZ_ASSERT(!r == !!mret);
+		if (r)
+			FUZZ_ASSERT(same_rule(r, m));
+		kfree(m);
 		FUZZ_ASSERT(strlen(p) <= INJ_WORD_MAX);
 		if (!r)
 			continue;		/* an option */

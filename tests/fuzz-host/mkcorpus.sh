@@ -74,6 +74,8 @@ corrupt:event=write,mode=random corrupt:event=write,offset=4095 drop:event=flush
 inj big-device 7 "error:event=read,sectors=18014398509481982-18014398509481983 \
 misdirect:event=write,shift=-9007199254740992 error:event=write,sector=4294967296" \
 	"0 0 281474976710655 1" "1 0 9007199254740992 8" "1 0 4294967296 1"
+printf '%s' "error:event=read,immediately,after error:event=write,after,errno=61,immediately" \
+	> "$c/inject-rules/immediately-after"
 # issue 13 reproducers: rule ids and numbers past 2^64, 2^32 and 2^31, and
 # the sub-block settings of a 4Kn device
 inj issue13-wrap 3 "error:event=read,sector=18446744073709551617 \
