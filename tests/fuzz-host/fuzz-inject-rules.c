@@ -4,7 +4,9 @@
  *
  * Input: table words (options and rules) separated by blanks, a NUL byte,
  * then a binary request sequence. The words are parsed as the target's
- * constructor does; every rule is checked against the bounds
+ * constructor does, and each also as a "message add" word
+ * (inj_parse_rule(): the same rule or the same refusal); every rule is
+ * checked against the bounds
  * docs/dm-inject.rst promises and must round-trip through its canonical
  * (table/status) form: parse(print(r)) == r, print(parse(print(r))) ==
  * print(r). The requests then run through inj_evaluate() and, side by side,

@@ -111,3 +111,5 @@ lg -n 2 -t 1024 "$l/issue14-torn-tail" w:0:8 f w:8:8 w:16:8
 lg "$l/issue14-unsealed-completions" w:0:8:c=0 w:8:8:c=2 w:16:8:c=3
 lg "$l/issue14-comp-seq-past-log" w:0:8:c=18446744073709551615 r:0/0/8/0
 lg -b 4096 -d 2048 "$l/issue14-4kn-log" w:0:8 w:8:1 f m:m1
+# a file too small for a superblock (dmreplay's log_open() leaked its buffer)
+printf 'D' > "$l/tiny"
