@@ -135,6 +135,19 @@ if [ $host_steps = 1 ]; then
 		sed 's/^/    | /' "$out/unit-build.log" | tail -n 30
 	fi
 
+	# Host fuzzers (tests/fuzz-host): each harness a few seconds, from its
+	# seed corpus; make fuzz-host runs them longer.
+	if make -C "$top" --no-print-directory fuzz-host-build > "$out/fuzz-host-build.log" 2>&1 &&
+		! grep -q 'warning:' "$out/fuzz-host-build.log"; then
+		fuzz_out=$("$top/tests/fuzz-host/run.sh" -t 5 -o "$out/fuzz-host")
+		echo "$fuzz_out"
+		passed=$((passed + $(echo "$fuzz_out" | grep -c '^ok ')))
+		failed=$((failed + $(echo "$fuzz_out" | grep -c '^FAIL ')))
+	else
+		flunk "fuzz-host/build"
+		grep -E 'warning:|error:' "$out/fuzz-host-build.log" | head -n 20 | sed 's/^/    | /'
+	fi
+
 	# dmreplay on the host (tests/tool/): its cases over file-backed logs
 	# and targets, and a bounded fuzz run, both under ASan and UBSan.
 	tool_out=$({ make -C "$top" --no-print-directory test-tool

@@ -75,6 +75,9 @@ if [ $kernel_only = 0 ]; then
 		qemu-system-x86 fio dmsetup libdevmapper-dev xfsprogs e2fsprogs \
 		util-linux coreutils diffutils sparse libaio-dev gnuplot-nox \
 		xz-utils
+	# The host fuzzers (tests/fuzz-host, make fuzz-host): clang, libFuzzer
+	# and the sanitizer runtimes.
+	apt_install clang-14 libclang-rt-14-dev
 fi
 
 # The test kernel. The meta packages name the ABI; image and headers are
