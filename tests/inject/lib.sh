@@ -83,4 +83,6 @@ nullb_remove() {
 	[ -d "/sys/kernel/config/nullb/$1" ] || return 0
 	echo 0 > "/sys/kernel/config/nullb/$1/power"
 	rmdir "/sys/kernel/config/nullb/$1"
+	# unloaded, so that a later "modprobe null_blk <params>" takes effect
+	rmmod null_blk 2> /dev/null || true
 }
