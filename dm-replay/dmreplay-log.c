@@ -488,16 +488,21 @@ int report_end(struct log *lg, enum next_result res)
 			err("entries before %" PRIu64 " are intact; stop before the tail with "
 			    "--to-last-flush (entry %" PRIu64 ") or --to-entry %" PRIu64,
 			    lg->nr_intact, lg->last_flush_end - 1, lg->nr_intact - 1);
-		else
+		else if (lg->nr_intact)
 			err("entries before %" PRIu64 " are intact, none of them a flush; stop "
-			    "before the tail with --to-entry %" PRId64, lg->nr_intact,
-			    (int64_t)lg->nr_intact - 1);
+			    "before the tail with --to-entry %" PRIu64, lg->nr_intact,
+			    lg->nr_intact - 1);
+		else
+			err("no entry before it is intact");
 		return EXIT_DAMAGED;
 	}
 	if (res == NEXT_DAMAGED) {
 		err("%s: damaged log: %s", lg->path, lg->why);
-		err("entries before %" PRIu64 " are intact; replay no further than "
-		    "--to-entry %" PRId64, lg->nr_intact, (int64_t)lg->nr_intact - 1);
+		if (lg->nr_intact)
+			err("entries before %" PRIu64 " are intact; replay no further than "
+			    "--to-entry %" PRIu64, lg->nr_intact, lg->nr_intact - 1);
+		else
+			err("no entry before it is intact");
 		return EXIT_DAMAGED;
 	}
 	if (res == NEXT_IO_ERROR) {
