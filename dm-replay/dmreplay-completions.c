@@ -10,8 +10,24 @@
 /* An entry that is its own completion record. */
 struct own_comp {
 	u64 seq;
+	u64 entry;		/* its index in the log */
 	struct dmr_crec c;
 };
+
+static int own_cmp(const void *a, const void *b)
+{
+	const struct own_comp *x = a, *y = b;
+
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void print_comp(u64 place, const struct dmr_crec *c)
+{
+	printf("%" PRIu64 " %s %" PRIu64 " %u%s%s%s%s\n", place, dmr_comp_op_str(c->op),
+	       c->sector, c->nr_sectors, c->flags & DMR_CF_PREFLUSH ? " preflush" : "",
+	       c->flags & DMR_CF_FUA ? " fua" : "", c->flags & DMR_CF_META ? " meta" : "",
+	       c->flags & DMR_CF_ERROR ? " error" : "");
+}
 
 /* Completions as the log has them: records, and entries that are their own. */
 struct completions {
@@ -55,9 +71,10 @@ static int load_completions(struct log *lg, struct completions *cs, u64 stop, u6
 		if (rec.type == DMR_TYPE_IO && (rec.flags & DMR_F_COMPLETED)) {
 			grow(&cs->own, &cap_own, cs->nr_own, sizeof(*cs->own));
 			cs->own[cs->nr_own].seq = rec.comp_seq;
+			cs->own[cs->nr_own].entry = rec.seq;
 			dmr_entry_crec(&rec, &cs->own[cs->nr_own++].c);
-			/* The reader checked they rise, and by how much. */
-			*places = rec.comp_seq + 1;
+			if (rec.comp_seq + 1 > *places)
+				*places = rec.comp_seq + 1;
 			continue;
 		}
 		if (rec.type != DMR_TYPE_COMPLETIONS)
@@ -86,12 +103,10 @@ static void free_completions(struct completions *cs)
  */
 int cmd_completions(int argc, char **argv)
 {
-	struct dmr_crec *order = NULL;
 	struct log_limit lim = { 0 };
-	u64 i, n, own_places, known, stop;
+	u64 i, j, n, own_places, known, stop;
 	struct completions cs = { 0 };
 	const char *path;
-	u8 *taken = NULL;
 	struct log lg;
 	int r, r2;
 
@@ -113,23 +128,29 @@ int cmd_completions(int argc, char **argv)
 	n = cs.nr_recs + cs.nr_own;
 	if (own_places > n)
 		n = own_places;
-	order = calloc(n ?: 1, sizeof(*order));
-	taken = calloc(n ?: 1, 1);
-	if (!order || !taken) {
-		err("%s: out of memory", lg.path);
-		r = EXIT_RUNTIME;
-		goto out;
+	/* Entries in completion order; the records fill the other places. */
+	if (cs.nr_own)
+		qsort(cs.own, cs.nr_own, sizeof(*cs.own), own_cmp);
+	for (i = 1; i < cs.nr_own; i++) {
+		if (cs.own[i].seq == cs.own[i - 1].seq) {
+			err("%s: damaged log: entry %" PRIu64 ": completion sequence number %"
+			    PRIu64 " duplicated (entry %" PRIu64 " has it too)", lg.path,
+			    cs.own[i].entry > cs.own[i - 1].entry ? cs.own[i].entry :
+			    cs.own[i - 1].entry, cs.own[i].seq,
+			    cs.own[i].entry > cs.own[i - 1].entry ? cs.own[i - 1].entry :
+			    cs.own[i].entry);
+			r = EXIT_DAMAGED;
+			goto out;
+		}
 	}
-	for (i = 0; i < cs.nr_own; i++)
-		dmr_comp_place(order, taken, n, cs.own[i].seq, &cs.own[i].c);
-	known = dmr_comp_fill(order, taken, n, cs.recs, cs.nr_recs);
-	for (i = 0; i < known; i++)
-		printf("%" PRIu64 " %s %" PRIu64 " %u%s%s%s%s\n", i,
-		       dmr_comp_op_str(order[i].op), order[i].sector, order[i].nr_sectors,
-		       order[i].flags & DMR_CF_PREFLUSH ? " preflush" : "",
-		       order[i].flags & DMR_CF_FUA ? " fua" : "",
-		       order[i].flags & DMR_CF_META ? " meta" : "",
-		       order[i].flags & DMR_CF_ERROR ? " error" : "");
+	for (known = 0, i = 0, j = 0;; known++) {
+		if (i < cs.nr_own && cs.own[i].seq == known)
+			print_comp(known, &cs.own[i++].c);
+		else if (j < cs.nr_recs)
+			print_comp(known, &cs.recs[j++]);
+		else
+			break;
+	}
 	fflush(stdout);
 	if (known < n) {
 		bool asked = lim.has_to_entry || lim.to_last_flush;
@@ -150,8 +171,6 @@ int cmd_completions(int argc, char **argv)
 	if (!r)
 		r = r2;
 out:
-	free(order);
-	free(taken);
 	free_completions(&cs);
 	log_close(&lg);
 	return r;
