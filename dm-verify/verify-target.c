@@ -586,35 +586,31 @@ static int verify_submit(struct verify_io *io, gfp_t gfp)
 }
 
 /*
- * Discards and write_zeroes zero the range on both legs (REQ_OP_WRITE_ZEROES
- * where a leg has it, zero pages otherwise): after it the legs must read
- * the same, which a discard does not promise.
+ * Discards and write_zeroes zero the range on both legs: after it the legs
+ * must read the same, which a discard does not promise. Each leg is zeroed
+ * with blkdev_issue_zeroout(), REQ_OP_WRITE_ZEROES where the leg has it and
+ * zero pages where it has not or refuses it, in as many bios as the leg's
+ * limits need, and waited for (this runs in the submit worker). The legs are
+ * zeroed one after the other: the request's range stays locked throughout.
  */
-static void verify_submit_zeroout(struct verify_io *io)
+static void verify_zeroout(struct verify_io *io)
 {
 	struct verify_c *vc = io->vc;
 	struct bio *bio = io->bio;
 	unsigned int flags = (bio->bi_opf & REQ_NOUNMAP) ? BLKDEV_ZERO_NOUNMAP : 0;
 	sector_t offset = dm_target_offset(vc->ti, bio->bi_iter.bi_sector);
 	sector_t nr = bio_sectors(bio);
-	struct bio *zbio[VERIFY_NR_LEGS] = { };
 	int err[VERIFY_NR_LEGS];
 	int i;
 
-	for (i = 0; i < VERIFY_NR_LEGS; i++) {
-		err[i] = __blkdev_issue_zeroout(vc->leg[i].dev->bdev, vc->leg[i].start + offset,
-						nr, GFP_NOIO, &zbio[i], flags);
-		if (!err[i] && zbio[i])
-			verify_prep_leg(io, zbio[i], i);
-	}
+	for (i = 0; i < VERIFY_NR_LEGS; i++)
+		err[i] = blkdev_issue_zeroout(vc->leg[i].dev->bdev, vc->leg[i].start + offset,
+					      nr, GFP_NOIO, flags);
 
+	/* The second call may free @io. */
 	atomic_set(&io->pending, VERIFY_NR_LEGS);
-	for (i = 0; i < VERIFY_NR_LEGS; i++) {
-		if (zbio[i])
-			submit_bio_noacct(zbio[i]);
-		else
-			verify_leg_status(io, i, errno_to_blk_status(err[i]));
-	}
+	for (i = 0; i < VERIFY_NR_LEGS; i++)
+		verify_leg_status(io, i, errno_to_blk_status(err[i]));
 }
 
 /* Submission that may sleep: zeroing, or waiting for memory. */
@@ -624,7 +620,7 @@ static void verify_start_work(struct work_struct *work)
 	struct verify_c *vc = io->vc;
 
 	if (io->stage == VERIFY_STAGE_IO && verify_is_zeroing(io->bio)) {
-		verify_submit_zeroout(io);
+		verify_zeroout(io);
 		return;
 	}
 	if (!verify_submit(io, GFP_NOWAIT))
