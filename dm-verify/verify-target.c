@@ -516,10 +516,18 @@ static bio_end_io_t *const verify_endio[VERIFY_NR_LEGS] = {
 	[VERIFY_TEST] = verify_test_endio,
 };
 
+/*
+ * Aim a bio of ours at @leg. A clone inherits REQ_POLLED from a polled
+ * request, but dm polls only its own clone of the request, never the bios
+ * a target allocates: one left polled would wait in the leg's poll queue,
+ * which nobody polls, until it times out. Ours complete by interrupt.
+ */
 static void verify_prep_leg(struct verify_io *io, struct bio *clone, enum verify_leg_id leg)
 {
 	struct verify_c *vc = io->vc;
 
+	bio_clear_polled(clone);
+	clone->bi_opf &= ~REQ_NOWAIT;
 	if (bio_sectors(io->bio))
 		clone->bi_iter.bi_sector = vc->leg[leg].start +
 			dm_target_offset(vc->ti, io->bio->bi_iter.bi_sector);
@@ -907,6 +915,7 @@ static void verify_io_hints(struct dm_target *ti, struct queue_limits *limits)
 static struct target_type verify_target = {
 	.name = "verify",
 	.version = {1, 0, 0},
+	.features = DM_TARGET_NOWAIT,
 	.module = THIS_MODULE,
 	.ctr = verify_ctr,
 	.dtr = verify_dtr,
