@@ -128,19 +128,22 @@ static const char *verify_op_name(struct bio *bio)
 	}
 }
 
+/* Constructor errors per leg: ti->error is the only message (dm prints it). */
 static const struct {
-	const char *name;
 	const char *bad_offset;
 	const char *lookup_failed;
 	const char *too_small;
+	const char *zoned;
 } verify_leg_errors[VERIFY_NR_LEGS] = {
 	[VERIFY_REF] = {
-		"reference", "Invalid reference offset", "Reference device lookup failed",
+		"Invalid reference offset", "Reference device lookup failed",
 		"Reference device too small for the mapped length",
+		"Zoned devices are not supported (reference)",
 	},
 	[VERIFY_TEST] = {
-		"test", "Invalid test offset", "Test device lookup failed",
+		"Invalid test offset", "Test device lookup failed",
 		"Test device too small for the mapped length",
+		"Zoned devices are not supported (test)",
 	},
 };
 
@@ -167,39 +170,41 @@ static int verify_get_leg(struct dm_target *ti, struct verify_c *vc, enum verify
 		return r;
 	}
 
+	if (bdev_is_zoned(leg->dev->bdev)) {
+		ti->error = (char *)verify_leg_errors[id].zoned;
+		return -EINVAL;
+	}
+
 	size = bdev_nr_sectors(leg->dev->bdev);
 	if (leg->start > size || size - leg->start < ti->len) {
-		DMERR("%s device %s has %llu sectors: offset %llu + length %llu do not fit",
-		      verify_leg_errors[id].name, path, (unsigned long long)size, start,
-		      (unsigned long long)ti->len);
 		ti->error = (char *)verify_leg_errors[id].too_small;
 		return -EINVAL;
 	}
 	return 0;
 }
 
+/*
+ * <#opt_args> is parsed here rather than by dm_read_arg_group(): dm core
+ * reads it with sscanf("%u"), which takes 4294967297 for 1.
+ */
 static int verify_parse_opts(struct dm_target *ti, struct verify_c *vc, struct dm_arg_set *as)
 {
-	static const struct dm_arg _args[] = {
-		{0, 2, "Invalid number of optional arguments (0 to 2)"},
-	};
 	unsigned int nr;
 	int r;
 
 	if (!as->argc)
 		return 0;
 
-	r = dm_read_arg_group(_args, as, &nr, &ti->error);
-	if (r)
-		return r;
+	if (kstrtouint(dm_shift_arg(as), 10, &nr) || nr > 2 || nr > as->argc) {
+		ti->error = "Invalid number of optional arguments (0 to 2)";
+		return -EINVAL;
+	}
 
 	while (nr--) {
-		const char *word = dm_shift_arg(as);
 		const char *error;
 
-		r = verify_parse_opt(&vc->opts, word, &error);
+		r = verify_parse_opt(&vc->opts, dm_shift_arg(as), &error);
 		if (r) {
-			DMERR("bad optional argument '%s': %s", word, error);
 			ti->error = (char *)error;
 			return r;
 		}
