@@ -128,19 +128,22 @@ static const char *verify_op_name(struct bio *bio)
 	}
 }
 
+/* Constructor errors per leg: ti->error is the only message (dm prints it). */
 static const struct {
-	const char *name;
 	const char *bad_offset;
 	const char *lookup_failed;
 	const char *too_small;
+	const char *zoned;
 } verify_leg_errors[VERIFY_NR_LEGS] = {
 	[VERIFY_REF] = {
-		"reference", "Invalid reference offset", "Reference device lookup failed",
+		"Invalid reference offset", "Reference device lookup failed",
 		"Reference device too small for the mapped length",
+		"Zoned devices are not supported (reference)",
 	},
 	[VERIFY_TEST] = {
-		"test", "Invalid test offset", "Test device lookup failed",
+		"Invalid test offset", "Test device lookup failed",
 		"Test device too small for the mapped length",
+		"Zoned devices are not supported (test)",
 	},
 };
 
@@ -167,39 +170,41 @@ static int verify_get_leg(struct dm_target *ti, struct verify_c *vc, enum verify
 		return r;
 	}
 
+	if (bdev_is_zoned(leg->dev->bdev)) {
+		ti->error = (char *)verify_leg_errors[id].zoned;
+		return -EINVAL;
+	}
+
 	size = bdev_nr_sectors(leg->dev->bdev);
 	if (leg->start > size || size - leg->start < ti->len) {
-		DMERR("%s device %s has %llu sectors: offset %llu + length %llu do not fit",
-		      verify_leg_errors[id].name, path, (unsigned long long)size, start,
-		      (unsigned long long)ti->len);
 		ti->error = (char *)verify_leg_errors[id].too_small;
 		return -EINVAL;
 	}
 	return 0;
 }
 
+/*
+ * <#opt_args> is parsed here rather than by dm_read_arg_group(): dm core
+ * reads it with sscanf("%u"), which takes 4294967297 for 1.
+ */
 static int verify_parse_opts(struct dm_target *ti, struct verify_c *vc, struct dm_arg_set *as)
 {
-	static const struct dm_arg _args[] = {
-		{0, 2, "Invalid number of optional arguments (0 to 2)"},
-	};
 	unsigned int nr;
 	int r;
 
 	if (!as->argc)
 		return 0;
 
-	r = dm_read_arg_group(_args, as, &nr, &ti->error);
-	if (r)
-		return r;
+	if (kstrtouint(dm_shift_arg(as), 10, &nr) || nr > 2 || nr > as->argc) {
+		ti->error = "Invalid number of optional arguments (0 to 2)";
+		return -EINVAL;
+	}
 
 	while (nr--) {
-		const char *word = dm_shift_arg(as);
 		const char *error;
 
-		r = verify_parse_opt(&vc->opts, word, &error);
+		r = verify_parse_opt(&vc->opts, dm_shift_arg(as), &error);
 		if (r) {
-			DMERR("bad optional argument '%s': %s", word, error);
 			ti->error = (char *)error;
 			return r;
 		}
@@ -516,10 +521,18 @@ static bio_end_io_t *const verify_endio[VERIFY_NR_LEGS] = {
 	[VERIFY_TEST] = verify_test_endio,
 };
 
+/*
+ * Aim a bio of ours at @leg. A clone inherits REQ_POLLED from a polled
+ * request, but dm polls only its own clone of the request, never the bios
+ * a target allocates: one left polled would wait in the leg's poll queue,
+ * which nobody polls, until it times out. Ours complete by interrupt.
+ */
 static void verify_prep_leg(struct verify_io *io, struct bio *clone, enum verify_leg_id leg)
 {
 	struct verify_c *vc = io->vc;
 
+	bio_clear_polled(clone);
+	clone->bi_opf &= ~REQ_NOWAIT;
 	if (bio_sectors(io->bio))
 		clone->bi_iter.bi_sector = vc->leg[leg].start +
 			dm_target_offset(vc->ti, io->bio->bi_iter.bi_sector);
@@ -586,35 +599,31 @@ static int verify_submit(struct verify_io *io, gfp_t gfp)
 }
 
 /*
- * Discards and write_zeroes zero the range on both legs (REQ_OP_WRITE_ZEROES
- * where a leg has it, zero pages otherwise): after it the legs must read
- * the same, which a discard does not promise.
+ * Discards and write_zeroes zero the range on both legs: after it the legs
+ * must read the same, which a discard does not promise. Each leg is zeroed
+ * with blkdev_issue_zeroout(), REQ_OP_WRITE_ZEROES where the leg has it and
+ * zero pages where it has not or refuses it, in as many bios as the leg's
+ * limits need, and waited for (this runs in the submit worker). The legs are
+ * zeroed one after the other: the request's range stays locked throughout.
  */
-static void verify_submit_zeroout(struct verify_io *io)
+static void verify_zeroout(struct verify_io *io)
 {
 	struct verify_c *vc = io->vc;
 	struct bio *bio = io->bio;
 	unsigned int flags = (bio->bi_opf & REQ_NOUNMAP) ? BLKDEV_ZERO_NOUNMAP : 0;
 	sector_t offset = dm_target_offset(vc->ti, bio->bi_iter.bi_sector);
 	sector_t nr = bio_sectors(bio);
-	struct bio *zbio[VERIFY_NR_LEGS] = { };
 	int err[VERIFY_NR_LEGS];
 	int i;
 
-	for (i = 0; i < VERIFY_NR_LEGS; i++) {
-		err[i] = __blkdev_issue_zeroout(vc->leg[i].dev->bdev, vc->leg[i].start + offset,
-						nr, GFP_NOIO, &zbio[i], flags);
-		if (!err[i] && zbio[i])
-			verify_prep_leg(io, zbio[i], i);
-	}
+	for (i = 0; i < VERIFY_NR_LEGS; i++)
+		err[i] = blkdev_issue_zeroout(vc->leg[i].dev->bdev, vc->leg[i].start + offset,
+					      nr, GFP_NOIO, flags);
 
+	/* The second call may free @io. */
 	atomic_set(&io->pending, VERIFY_NR_LEGS);
-	for (i = 0; i < VERIFY_NR_LEGS; i++) {
-		if (zbio[i])
-			submit_bio_noacct(zbio[i]);
-		else
-			verify_leg_status(io, i, errno_to_blk_status(err[i]));
-	}
+	for (i = 0; i < VERIFY_NR_LEGS; i++)
+		verify_leg_status(io, i, errno_to_blk_status(err[i]));
 }
 
 /* Submission that may sleep: zeroing, or waiting for memory. */
@@ -624,7 +633,7 @@ static void verify_start_work(struct work_struct *work)
 	struct verify_c *vc = io->vc;
 
 	if (io->stage == VERIFY_STAGE_IO && verify_is_zeroing(io->bio)) {
-		verify_submit_zeroout(io);
+		verify_zeroout(io);
 		return;
 	}
 	if (!verify_submit(io, GFP_NOWAIT))
@@ -911,6 +920,7 @@ static void verify_io_hints(struct dm_target *ti, struct queue_limits *limits)
 static struct target_type verify_target = {
 	.name = "verify",
 	.version = {1, 0, 0},
+	.features = DM_TARGET_NOWAIT,
 	.module = THIS_MODULE,
 	.ctr = verify_ctr,
 	.dtr = verify_dtr,
