@@ -13,6 +13,13 @@
  * gives the least the device must hold after that flush. The writer thread
  * writes the queue in order and waits at a flush until the flush completes.
  *
+ * Durability. A flush or FUA write completes upwards only after the writer
+ * has committed it: its entry, every entry before it and the superblock
+ * counting them are on the log device (end_io returns DM_ENDIO_INCOMPLETE,
+ * the writer ends the request after the commit). The completion entry
+ * being filled is sealed and queued with it, so the completion order is
+ * durable too.
+ *
  * Bounds. A write's log space is reserved when it is mapped, so a logged
  * write always fits and a full log is known before the write is passed on.
  * Its data is copied into pages at map time (its CRC computed on the way);
@@ -60,6 +67,8 @@
 /* Writes are split to this size, so one log entry holds any write. */
 #define REPLAY_MAX_IO_SECTORS	1024U
 #define REPLAY_MAX_DATA_PAGES	(REPLAY_MAX_IO_SECTORS * SECTOR_SIZE / PAGE_SIZE)
+/* The most pages one mapper draws: a write's entry and a spare completion entry. */
+#define REPLAY_POOL_PAGES	(1 + REPLAY_MAX_DATA_PAGES + 2)
 #define REPLAY_MIN_LOG_BLOCKS	2	/* the superblock and one entry header */
 #define REPLAY_DEF_PENDING_MB	16
 #define REPLAY_MAX_PENDING_MB	1024
@@ -107,6 +116,8 @@ struct replay_entry {
 	unsigned int nr_pages;		/* header page and data pages */
 	bool ready;			/* a flush waits in the queue until done */
 	bool failed;			/* a flush that failed: not logged */
+	bool commit;			/* the superblock is written after it */
+	struct replay_bio *held;	/* completes once it is committed */
 	struct completion *done;	/* a mark's sender waits for the commit */
 	int *result;
 	struct page *pages[1 + REPLAY_MAX_DATA_PAGES];
@@ -201,6 +212,7 @@ enum replay_bio_play { PB_NONE, PB_MATCHED, PB_HELD, PB_RELEASED };
 
 struct replay_bio {
 	struct replay_entry *entry;
+	struct replay_entry *seal;	/* PREFLUSH/FUA: spare completion entry */
 	bool comp;			/* a completion record slot is promised */
 	struct dmr_crec crec;		/* the request, as mapped */
 	u8 play;			/* enum replay_bio_play */
@@ -335,18 +347,13 @@ static bool replay_take_pages(struct replay_c *rc, unsigned int nr)
 	return ok;
 }
 
-/* Waits for room under the max_pending_mb cap; never fails. */
-static struct replay_entry *replay_entry_alloc(struct replay_c *rc, unsigned int nr_pages)
+/* An entry and up to @nr of its pages from the caches, else from the entry pool. */
+static struct replay_entry *replay_entry_get(struct replay_c *rc, unsigned int nr_pages,
+					     unsigned int *got)
 {
 	struct replay_entry *e;
-	unsigned int i;
 
-	if (!replay_take_pages(rc, nr_pages)) {
-		/* Full: what is queued must go to the log to make room. */
-		replay_kick(rc);
-		wait_event(rc->space_wait, replay_take_pages(rc, nr_pages));
-	}
-	e = replay_cache_get(rc, nr_pages, &i);
+	e = replay_cache_get(rc, nr_pages, got);
 	if (!e)
 		e = mempool_alloc(&rc->entry_pool, GFP_NOIO);
 	memset(e, 0, offsetof(struct replay_entry, pages));
@@ -354,20 +361,62 @@ static struct replay_entry *replay_entry_alloc(struct replay_c *rc, unsigned int
 	e->nr_pages = nr_pages;
 	e->ready = true;
 	atomic_inc(&rc->live);
+	return e;
+}
 
-	for (; i < nr_pages; i++) {
-		e->pages[i] = alloc_page(GFP_NOIO | __GFP_NORETRY | __GFP_NOWARN);
-		if (!e->pages[i])
+/* The pages of @e from @from on: from the page allocator, else from the pool. */
+static unsigned int replay_entry_pages(struct replay_entry *e, unsigned int from)
+{
+	for (; from < e->nr_pages; from++) {
+		e->pages[from] = alloc_page(GFP_NOIO | __GFP_NORETRY | __GFP_NOWARN);
+		if (!e->pages[from])
 			break;
 	}
-	if (i < nr_pages) {
-		/* Partial sets drawn by several tasks could drain the pool. */
+	return from;
+}
+
+/*
+ * Waits for room under the max_pending_mb cap; never fails. With @seal, a
+ * spare completion entry (two pages) is allocated too, under the same
+ * wait: a mapper never holds pages while it waits for more.
+ */
+static struct replay_entry *replay_entry_alloc2(struct replay_c *rc, unsigned int nr_pages,
+						struct replay_entry **seal)
+{
+	unsigned int total = nr_pages + (seal ? 2 : 0);
+	struct replay_entry *e, *s = NULL;
+	unsigned int i, j = 2;
+
+	if (!replay_take_pages(rc, total)) {
+		/* Full: what is queued must go to the log to make room. */
+		replay_kick(rc);
+		wait_event(rc->space_wait, replay_take_pages(rc, total));
+	}
+	e = replay_entry_get(rc, nr_pages, &i);
+	i = replay_entry_pages(e, i);
+	if (seal) {
+		s = replay_entry_get(rc, 2, &j);
+		j = replay_entry_pages(s, j);
+		*seal = s;
+	}
+	if (i < nr_pages || j < 2) {
+		/*
+		 * Partial sets drawn by several tasks could drain the pool:
+		 * one drawer at a time, and the pool holds a whole set.
+		 */
 		mutex_lock(&rc->pool_lock);
 		for (; i < nr_pages; i++)
 			e->pages[i] = mempool_alloc(&rc->page_pool, GFP_NOIO);
+		for (; s && j < 2; j++)
+			s->pages[j] = mempool_alloc(&rc->page_pool, GFP_NOIO);
 		mutex_unlock(&rc->pool_lock);
 	}
 	return e;
+}
+
+static struct replay_entry *replay_entry_alloc(struct replay_c *rc, unsigned int nr_pages)
+{
+	return replay_entry_alloc2(rc, nr_pages, NULL);
 }
 
 /* Reserve log space for an entry; false once logging has stopped. */
@@ -524,22 +573,42 @@ static void replay_submit_log(struct replay_c *rc, struct bio *bio)
 	submit_bio(bio);
 }
 
-/* Called by the writer with log_lock held; consumes the entries of @batch. */
+/* Complete upwards the requests held for a commit (their second end_io). */
+static void replay_release_held(struct list_head *held)
+{
+	struct replay_bio *pb, *tmp;
+
+	list_for_each_entry_safe(pb, tmp, held, list) {
+		list_del_init(&pb->list);
+		bio_endio(dm_bio_from_per_bio_data(pb, sizeof(struct replay_bio)));
+	}
+}
+
+/*
+ * Called by the writer with log_lock held; consumes the entries of @batch.
+ * One commit at the end of the batch covers every flush and FUA write in
+ * it (a mark commits at once: its sender waits for the result); the
+ * requests held for it complete upwards after the commit, so a completed
+ * flush is on the log with every entry before it, even after a power cut.
+ */
 static void replay_write_batch(struct replay_c *rc, struct list_head *batch)
 {
 	struct replay_entry *e, *tmp, *first = NULL;
 	struct bio *bio = NULL;
 	struct blk_plug plug;
 	struct completion *done;
+	bool commit = false;
+	LIST_HEAD(held);
 	unsigned int i;
 	size_t left;
-	bool commit;
 	void *hdr;
 
 	blk_start_plug(&plug);
 	list_for_each_entry_safe(e, tmp, batch, list) {
 		list_del_init(&e->list);
 		done = e->done;
+		if (e->held)
+			list_add_tail(&e->held->list, &held);
 		if (e->failed || READ_ONCE(rc->state) == DMR_STATE_FAILED) {
 			int *result = e->result;
 
@@ -581,9 +650,9 @@ static void replay_write_batch(struct replay_c *rc, struct list_head *batch)
 		}
 		rc->next_sector += e->log_sectors;
 		rc->nr_entries++;
+		commit |= e->commit;
 
-		commit = e->rec.type == DMR_TYPE_MARK || (e->rec.flags & DMR_F_FLUSH);
-		if (commit) {
+		if (done) {
 			int *result = e->result;
 			int r;
 
@@ -594,16 +663,19 @@ static void replay_write_batch(struct replay_c *rc, struct list_head *batch)
 			r = replay_commit(rc);
 			if (r == 0 && READ_ONCE(rc->state) == DMR_STATE_FAILED)
 				r = -EIO;
-			if (done) {
-				*result = r;
-				complete(done);
-			}
+			*result = r;
+			complete(done);
+			commit = false;
+			replay_release_held(&held);
 			blk_start_plug(&plug);
 		}
 	}
 	if (bio)
 		replay_submit_log(rc, bio);
 	blk_finish_plug(&plug);
+	if (commit)
+		replay_commit(rc);
+	replay_release_held(&held);
 }
 
 enum replay_writer_step { WRITER_IDLE, WRITER_GATHER, WRITER_WORK };
@@ -896,6 +968,26 @@ static bool replay_comp_seal_locked(struct replay_c *rc, bool urgent)
 	e->rec.data_crc = dmr_crc32c(data, (size_t)e->rec.data_sectors << SECTOR_SHIFT);
 	kunmap_local(data);
 	return replay_queue_locked(rc, e, urgent);
+}
+
+/*
+ * Seal the partly filled completion entry at a commit point, with rc->lock
+ * held: it is queued, and @spare (an empty completion entry with log space
+ * for a whole one) takes its place among the spares, its slots replacing
+ * the ones the sealed entry leaves unused. Returns the sealed entry.
+ */
+static struct replay_entry *replay_comp_seal_spare_locked(struct replay_c *rc,
+							  struct replay_entry *spare)
+{
+	struct replay_entry *e = rc->comp_cur;
+	u64 n = e->rec.nr_sectors;
+
+	lockdep_assert_held(&rc->lock);
+	replay_comp_seal_locked(rc, true);
+	list_add_tail(&spare->list, &rc->comp_spare);
+	WRITE_ONCE(rc->comp_parked, rc->comp_parked + 1);
+	rc->comp_free += n;
+	return e;
 }
 
 /* Append the completion record of a request to the log, in completion order. */
@@ -1449,7 +1541,7 @@ static int replay_record_init(struct replay_c *rc, char **error)
 	INIT_LIST_HEAD(&rc->entry_cache);
 
 	*error = "Cannot allocate memory pools";
-	if (mempool_init_page_pool(&rc->page_pool, 1 + REPLAY_MAX_DATA_PAGES, 0))
+	if (mempool_init_page_pool(&rc->page_pool, REPLAY_POOL_PAGES, 0))
 		return -ENOMEM;
 	if (mempool_init_kmalloc_pool(&rc->entry_pool, REPLAY_ENTRY_POOL,
 				      sizeof(struct replay_entry)))
@@ -1656,12 +1748,16 @@ static int replay_map(struct dm_target *ti, struct bio *bio)
 	struct replay_bio *pb = dm_per_bio_data(bio, sizeof(struct replay_bio));
 	enum req_op op = bio_op(bio);
 	bool flush = bio->bi_opf & REQ_PREFLUSH;
+	bool seal = (bio->bi_opf & (REQ_PREFLUSH | REQ_FUA)) &&
+		!(rc->opts & REPLAY_OPT_NO_COMP);
+	sector_t sectors, seal_sectors = 0;
 	u32 data_sectors = 0, flags = 0;
 	unsigned int data_pages = 0;
 	struct replay_entry *e;
 	size_t data_bytes, padded;
 
 	pb->entry = NULL;
+	pb->seal = NULL;
 	pb->comp = false;
 	pb->play = PB_NONE;
 	/*
@@ -1697,7 +1793,15 @@ static int replay_map(struct dm_target *ti, struct bio *bio)
 		return DM_MAPIO_REMAPPED;
 	}
 
-	if (!replay_reserve(rc, dmr_entry_log_sectors(rc->block_size, data_sectors))) {
+	/*
+	 * A flush or FUA write seals the completion entry being filled when
+	 * it completes: a spare takes its place, with log space for a whole
+	 * entry (a partial one gives back what it does not use).
+	 */
+	sectors = dmr_entry_log_sectors(rc->block_size, data_sectors);
+	if (seal)
+		seal_sectors = replay_comp_log_sectors(rc, DMR_COMP_PER_ENTRY);
+	if (!replay_reserve(rc, sectors + seal_sectors)) {
 		/* Logging has stopped: a write that would be missing fails. */
 		if (rc->error_on_full && bio_sectors(bio)) {
 			if (pb->comp)
@@ -1711,8 +1815,12 @@ static int replay_map(struct dm_target *ti, struct bio *bio)
 	data_bytes = (size_t)data_sectors << SECTOR_SHIFT;
 	padded = (size_t)round_up(data_sectors, rc->block_sectors) << SECTOR_SHIFT;
 	data_pages = DIV_ROUND_UP(padded, PAGE_SIZE);
-	e = replay_entry_alloc(rc, 1 + data_pages);
-	e->log_sectors = dmr_entry_log_sectors(rc->block_size, data_sectors);
+	e = replay_entry_alloc2(rc, 1 + data_pages, seal ? &pb->seal : NULL);
+	e->log_sectors = sectors;
+	if (seal) {
+		pb->seal->log_sectors = seal_sectors;
+		pb->seal->rec.type = DMR_TYPE_COMPLETIONS;
+	}
 	e->rec.type = DMR_TYPE_IO;
 	e->rec.sector = bio_sectors(bio) ? bio->bi_iter.bi_sector : 0;
 	e->rec.nr_sectors = bio_sectors(bio);
@@ -1740,11 +1848,45 @@ static int replay_map(struct dm_target *ti, struct bio *bio)
 	return DM_MAPIO_REMAPPED;
 }
 
+/*
+ * A completed flush or FUA write (@e, rc->lock held): it carries its
+ * completion record; the completion entry being filled is sealed and
+ * queued after it, @seal taking its place, so the order of every
+ * completion before this one is logged with it. The request completes
+ * upwards once the last of those entries is committed: the writer may do
+ * so as soon as rc->lock is dropped, so @pb is not touched after that.
+ * Returns the spare when there was nothing to seal.
+ */
+static struct replay_entry *replay_hold_locked(struct replay_c *rc, struct replay_bio *pb,
+					       struct replay_entry *e, bool carry)
+{
+	struct replay_entry *last = e, *spare = pb->seal;
+
+	lockdep_assert_held(&rc->lock);
+	if (carry)
+		replay_comp_carry_locked(rc, e);
+	if (e->rec.flags & DMR_F_FLUSH)
+		e->ready = true;
+	else
+		replay_queue_locked(rc, e, true);
+	pb->seal = NULL;
+	pb->comp = false;
+	if (spare && rc->comp_cur) {
+		last = replay_comp_seal_spare_locked(rc, spare);
+		spare = NULL;
+	}
+	last->commit = true;
+	last->held = pb;
+	rc->urgent = true;
+	rc->writer_idle = false;
+	return spare;
+}
+
 static int replay_end_io(struct dm_target *ti, struct bio *bio, blk_status_t *error)
 {
 	struct replay_c *rc = ti->private;
 	struct replay_bio *pb = dm_per_bio_data(bio, sizeof(struct replay_bio));
-	struct replay_entry *e = pb->entry;
+	struct replay_entry *e = pb->entry, *spare;
 	unsigned long flags;
 	bool comp;
 
@@ -1755,31 +1897,48 @@ static int replay_end_io(struct dm_target *ti, struct bio *bio, blk_status_t *er
 	comp = pb->comp && !(e && !*error);
 	if (comp)
 		replay_comp_add(rc, pb, *error);
+	/* Also the second call, for a request held until its commit. */
 	if (!e)
 		return DM_ENDIO_DONE;
 	pb->entry = NULL;
 
-	if (!(e->rec.flags & DMR_F_FLUSH)) {
+	if (*error) {
+		if (pb->seal)
+			replay_entry_drop(rc, pb->seal);
+		pb->seal = NULL;
+		pb->comp = false;
 		/* A failed write left the device in an unknown state: not logged. */
-		if (*error)
+		if (!(e->rec.flags & DMR_F_FLUSH)) {
 			replay_entry_drop(rc, e);
-		else
-			replay_queue_completed(rc, e, pb->comp);
+			return DM_ENDIO_DONE;
+		}
+		spin_lock_irqsave(&rc->lock, flags);
+		e->failed = true;
+		e->ready = true;
+		rc->urgent = true;
+		rc->writer_idle = false;
+		spin_unlock_irqrestore(&rc->lock, flags);
+		wake_up_process(rc->writer);
+		return DM_ENDIO_DONE;
+	}
+
+	if (!(e->rec.flags & (DMR_F_FLUSH | DMR_F_FUA))) {
+		replay_queue_completed(rc, e, pb->comp);
 		pb->comp = false;
 		return DM_ENDIO_DONE;
 	}
 
+	/*
+	 * Durable flush: the writer completes it upwards after the commit.
+	 * The spare, while live, keeps the target from being freed.
+	 */
 	spin_lock_irqsave(&rc->lock, flags);
-	if (pb->comp && !comp)
-		replay_comp_carry_locked(rc, e);
-	e->failed = *error != BLK_STS_OK;
-	e->ready = true;
-	rc->urgent = true;
-	rc->writer_idle = false;
-	spin_unlock_irqrestore(&rc->lock, flags);
-	pb->comp = false;
+	spare = replay_hold_locked(rc, pb, e, pb->comp);
 	wake_up_process(rc->writer);
-	return DM_ENDIO_DONE;
+	spin_unlock_irqrestore(&rc->lock, flags);
+	if (spare)
+		replay_entry_drop(rc, spare);
+	return DM_ENDIO_INCOMPLETE;
 }
 
 static void replay_status(struct dm_target *ti, status_type_t type,
@@ -1830,7 +1989,10 @@ static void replay_status(struct dm_target *ti, status_type_t type,
 static int replay_mark(struct replay_c *rc, const char *name)
 {
 	DECLARE_COMPLETION_ONSTACK(done);
-	struct replay_entry *e;
+	bool seal = !(rc->opts & REPLAY_OPT_NO_COMP);
+	sector_t seal_sectors = 0;
+	struct replay_entry *e, *spare = NULL;
+	bool kick;
 	int r;
 
 	r = dmr_mark_name_check(name);
@@ -1842,20 +2004,39 @@ static int replay_mark(struct replay_c *rc, const char *name)
 		DMERR("invalid mark name: printable ASCII without spaces expected");
 		return -EINVAL;
 	}
-	if (!replay_reserve(rc, rc->block_sectors)) {
+	if (seal)
+		seal_sectors = replay_comp_log_sectors(rc, DMR_COMP_PER_ENTRY);
+	if (!replay_reserve(rc, rc->block_sectors + seal_sectors)) {
 		DMERR("mark %s not recorded: log %s", name,
 		      replay_state_names[READ_ONCE(rc->state)]);
 		return -ENOSPC;
 	}
 
-	e = replay_entry_alloc(rc, 1);
+	e = replay_entry_alloc2(rc, 1, seal ? &spare : NULL);
 	e->log_sectors = rc->block_sectors;
 	e->rec.type = DMR_TYPE_MARK;
 	strscpy(e->rec.name, name, sizeof(e->rec.name));
 	e->done = &done;
 	e->result = &r;
-	/* Queued after every write that has completed so far. */
-	replay_queue(rc, e, true);
+	if (spare) {
+		spare->log_sectors = seal_sectors;
+		spare->rec.type = DMR_TYPE_COMPLETIONS;
+	}
+	/*
+	 * Queued after every write that has completed so far, and after the
+	 * completion records so far: the mark's commit covers their order.
+	 */
+	spin_lock_irq(&rc->lock);
+	if (spare && rc->comp_cur) {
+		replay_comp_seal_spare_locked(rc, spare);
+		spare = NULL;
+	}
+	kick = replay_queue_locked(rc, e, true);
+	spin_unlock_irq(&rc->lock);
+	if (kick)
+		wake_up_process(rc->writer);
+	if (spare)
+		replay_entry_drop(rc, spare);
 	wait_for_completion(&done);
 	if (r)
 		DMERR("mark %s not recorded: log %s", name,
@@ -1955,7 +2136,7 @@ static void replay_io_hints(struct dm_target *ti, struct queue_limits *limits)
 
 static struct target_type replay_target = {
 	.name = "replay",
-	.version = {1, 1, 0},
+	.version = {1, 2, 0},
 	.module = THIS_MODULE,
 	.ctr = replay_ctr,
 	.dtr = replay_dtr,
