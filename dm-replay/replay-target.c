@@ -192,6 +192,8 @@ struct replay_c {
 	u64 sb_entries;			/* as last written to the superblock */
 	enum dmr_state sb_state;
 	bool started;
+	bool superseded;		/* a newer recording owns the log */
+	struct list_head recordings;	/* on replay_recordings */
 
 	struct mutex pool_lock;		/* one drawer at a time from page_pool */
 	mempool_t page_pool;
@@ -220,7 +222,27 @@ struct replay_bio {
 	struct list_head list;		/* play: held or release list */
 };
 
-/* Give back an entry's pages and the entry, to the caches while they have room. */
+/*
+ * Record-mode targets, to find the ones on the same log device: a
+ * recording that starts there supersedes them (a reloaded table, or a
+ * second device on the same log), and a superseded one never writes the
+ * log again, so it cannot clobber the newer recording's superblock.
+ */
+static DEFINE_MUTEX(replay_recordings_lock);
+static LIST_HEAD(replay_recordings);
+
+/* A mempool below its reserve: a drawer may be waiting in mempool_alloc(). */
+static bool replay_pool_low(mempool_t *pool)
+{
+	return READ_ONCE(pool->curr_nr) < pool->min_nr;
+}
+
+/*
+ * Give back an entry's pages and the entry: to the mempools first while
+ * they are below their reserve (a drawer waiting there is woken only by
+ * mempool_free(), and the reserve is the forward-progress guarantee under
+ * memory pressure), then to the caches while they have room.
+ */
 static unsigned int replay_entry_put(struct replay_c *rc, struct replay_entry *e)
 {
 	unsigned int i, nr = e->nr_pages;
@@ -228,7 +250,7 @@ static unsigned int replay_entry_put(struct replay_c *rc, struct replay_entry *e
 
 	spin_lock_irqsave(&rc->cache_lock, flags);
 	for (i = 0; i < nr; i++) {
-		if (rc->nr_cached_pages < rc->batch_pages) {
+		if (!replay_pool_low(&rc->page_pool) && rc->nr_cached_pages < rc->batch_pages) {
 			list_add(&e->pages[i]->lru, &rc->page_cache);
 			rc->nr_cached_pages++;
 		} else {
@@ -236,7 +258,7 @@ static unsigned int replay_entry_put(struct replay_c *rc, struct replay_entry *e
 		}
 	}
 	/* An entry per page at most is ever needed. */
-	if (rc->nr_cached_entries < rc->batch_pages / 2) {
+	if (!replay_pool_low(&rc->entry_pool) && rc->nr_cached_entries < rc->batch_pages / 2) {
 		list_add(&e->list, &rc->entry_cache);
 		rc->nr_cached_entries++;
 		e = NULL;
@@ -501,6 +523,9 @@ static int replay_commit(struct replay_c *rc)
 
 	lockdep_assert_held(&rc->log_lock);
 	wait_event(rc->inflight_wait, !atomic_read(&rc->log_inflight));
+	/* The superblock is a newer recording's now. */
+	if (rc->superseded)
+		return -EBUSY;
 
 	spin_lock_irq(&rc->lock);
 	sb.state = rc->state;
@@ -746,7 +771,7 @@ static int replay_writer(void *arg)
 		mutex_lock(&rc->log_lock);
 		if (!list_empty(&batch)) {
 			replay_write_batch(rc, &batch);
-		} else {
+		} else if (!rc->superseded) {
 			DMERR("%s: log %s after %llu entries: later writes are not logged",
 			      rc->logdev->name, replay_state_names[READ_ONCE(rc->state)],
 			      rc->nr_entries);
@@ -1663,6 +1688,9 @@ static int replay_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		r = replay_record_init(rc, &ti->error);
 		if (r)
 			goto bad_bioset;
+		mutex_lock(&replay_recordings_lock);
+		list_add_tail(&rc->recordings, &replay_recordings);
+		mutex_unlock(&replay_recordings_lock);
 	} else {
 		r = replay_play_init(rc, &ti->error);
 		if (r)
@@ -1708,6 +1736,9 @@ static void replay_dtr(struct dm_target *ti)
 				    rc->sb_state != READ_ONCE(rc->state)))
 			replay_commit(rc);
 		mutex_unlock(&rc->log_lock);
+		mutex_lock(&replay_recordings_lock);
+		list_del(&rc->recordings);
+		mutex_unlock(&replay_recordings_lock);
 		replay_record_exit(rc);
 	}
 	bioset_exit(&rc->bs);
@@ -2097,6 +2128,40 @@ static void replay_postsuspend(struct dm_target *ti)
 	mutex_unlock(&rc->log_lock);
 }
 
+/*
+ * A recording starting on @rc's log device, with replay_recordings_lock
+ * held: every started recording there (the table this one replaces, or
+ * another device) stops logging, once its log writes in flight are done,
+ * and never writes the log again.
+ */
+static void replay_supersede_locked(struct replay_c *rc)
+{
+	struct replay_c *old;
+
+	lockdep_assert_held(&replay_recordings_lock);
+	list_for_each_entry(old, &replay_recordings, recordings) {
+		if (old == rc || old->logdev->bdev != rc->logdev->bdev)
+			continue;
+		mutex_lock(&old->log_lock);
+		if (!old->started || old->superseded) {
+			mutex_unlock(&old->log_lock);
+			continue;
+		}
+		wait_event(old->inflight_wait, !atomic_read(&old->log_inflight));
+		old->superseded = true;
+		spin_lock_irq(&old->lock);
+		if (old->state != DMR_STATE_FAILED) {
+			old->state = DMR_STATE_FAILED;
+			old->state_changed = true;
+		}
+		spin_unlock_irq(&old->lock);
+		mutex_unlock(&old->log_lock);
+		DMERR("%s: log taken over by a newer recording after %llu entries: later writes are not logged",
+		      old->logdev->name, old->nr_entries);
+		wake_up_process(old->writer);
+	}
+}
+
 /* A new recording starts on the first resume, not at load: a table
  * loaded over a live one must not clobber the log that one is writing.
  */
@@ -2111,12 +2176,16 @@ static int replay_preresume(struct dm_target *ti)
 		spin_unlock_irq(&rc->play.lock);
 		return 0;
 	}
+	/* Set here only; dm serialises the resumes of a table. */
+	if (rc->started)
+		return 0;
+	mutex_lock(&replay_recordings_lock);
+	replay_supersede_locked(rc);
 	mutex_lock(&rc->log_lock);
-	if (!rc->started) {
-		r = replay_commit(rc);
-		rc->started = !r;
-	}
+	r = replay_commit(rc);
+	rc->started = !r;
 	mutex_unlock(&rc->log_lock);
+	mutex_unlock(&replay_recordings_lock);
 	return r;
 }
 
