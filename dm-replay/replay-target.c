@@ -504,6 +504,20 @@ static void replay_queue(struct replay_c *rc, struct replay_entry *e, bool urgen
 }
 
 /*
+ * A bio of the target's own to the log device. dm polls only its clones of
+ * the requests it was given (REQ_POLLED), never a bio a target allocates:
+ * this one completes by interrupt.
+ */
+static struct bio *replay_log_bio(struct replay_c *rc, unsigned short nr_vecs, blk_opf_t opf,
+				  gfp_t gfp)
+{
+	struct bio *bio = bio_alloc_bioset(rc->logdev->bdev, nr_vecs, opf, gfp, &rc->bs);
+
+	bio_clear_polled(bio);
+	return bio;
+}
+
+/*
  * Write the superblock once every submitted entry is on the log, with a
  * preflush so the entries it counts are durable before the count is.
  */
@@ -538,9 +552,7 @@ static int replay_commit(struct replay_c *rc)
 	dmr_super_encode(raw, &sb);
 	kunmap_local(raw);
 
-	bio = bio_alloc_bioset(rc->logdev->bdev, 1,
-			       REQ_OP_WRITE | REQ_SYNC | REQ_PREFLUSH | REQ_FUA,
-			       GFP_NOIO, &rc->bs);
+	bio = replay_log_bio(rc, 1, REQ_OP_WRITE | REQ_SYNC | REQ_PREFLUSH | REQ_FUA, GFP_NOIO);
 	bio->bi_iter.bi_sector = 0;
 	__bio_add_page(bio, rc->sb_page, rc->block_size, 0);
 	r = submit_bio_wait(bio);
@@ -656,8 +668,7 @@ static void replay_write_batch(struct replay_c *rc, struct list_head *batch)
 			bio = NULL;
 		}
 		if (!bio) {
-			bio = bio_alloc_bioset(rc->logdev->bdev, BIO_MAX_VECS, REQ_OP_WRITE,
-					       GFP_NOIO, &rc->bs);
+			bio = replay_log_bio(rc, BIO_MAX_VECS, REQ_OP_WRITE, GFP_NOIO);
 			bio->bi_iter.bi_sector = rc->next_sector;
 			bio->bi_end_io = replay_log_end_io;
 			bio->bi_private = e;
@@ -837,6 +848,11 @@ static int replay_parse_opts(struct replay_c *rc, struct dm_arg_set *as, char **
 	rc->play.timeout_ms = REPLAY_DEF_TIMEOUT_MS;
 	if (!as->argc)
 		return 0;
+	/* dm_read_arg_group() reads the count with sscanf("%u"), which wraps. */
+	if (kstrtouint(as->argv[0], 10, &argc)) {
+		*error = _args[0].error;
+		return -EINVAL;
+	}
 	r = dm_read_arg_group(_args, as, &argc, error);
 	if (r)
 		return r;
@@ -880,9 +896,9 @@ static int replay_parse_opts(struct replay_c *rc, struct dm_arg_set *as, char **
 		default:
 			if (*error)
 				return -EINVAL;
-			DMERR("unknown optional argument '%s' for %s mode", arg,
-			      rc->mode == REPLAY_RECORD ? "record" : "play");
-			*error = "Unknown optional argument";
+			*error = rc->mode == REPLAY_RECORD ?
+				"Unknown optional argument for record mode" :
+				"Unknown optional argument for play mode";
 			return -EINVAL;
 		}
 	}
@@ -1105,7 +1121,7 @@ static int replay_read_log(struct replay_c *rc, struct page *page, sector_t sect
 	struct bio *bio;
 	int r;
 
-	bio = bio_alloc_bioset(rc->logdev->bdev, 1, REQ_OP_READ, GFP_KERNEL, &rc->bs);
+	bio = replay_log_bio(rc, 1, REQ_OP_READ, GFP_KERNEL);
 	bio->bi_iter.bi_sector = sector;
 	__bio_add_page(bio, page, bytes, 0);
 	r = submit_bio_wait(bio);
@@ -1113,10 +1129,10 @@ static int replay_read_log(struct replay_c *rc, struct page *page, sector_t sect
 	return r;
 }
 
-static int replay_play_damaged(struct replay_c *rc, u64 idx, const char *why, char **error)
+/* The constructor's error for a damaged log: dm core prints it, once. */
+static int replay_play_damaged(char *why, char **error)
 {
-	DMERR("%s: damaged log at entry %llu: %s", rc->logdev->name, idx, why);
-	*error = "Damaged log";
+	*error = why;
 	return -EINVAL;
 }
 
@@ -1135,10 +1151,11 @@ static int replay_play_load_entry(struct replay_c *rc, struct page *page, sector
 		return r;
 	}
 	if (dmr_crc32c(raw, (size_t)rec->data_sectors << SECTOR_SHIFT) != rec->data_crc)
-		return replay_play_damaged(rc, rec->seq, dmr_err_str(DMR_E_CRC), error);
+		return replay_play_damaged("Damaged log: completion records fail their checksum",
+					   error);
 	for (i = 0; i < rec->nr_sectors; i++)
 		if (dmr_comp_decode(&raw[i], &recs[i]))
-			return replay_play_damaged(rc, rec->seq, "invalid completion record",
+			return replay_play_damaged("Damaged log: invalid completion record",
 						   error);
 	return 0;
 }
@@ -1176,14 +1193,17 @@ static int replay_play_walk(struct replay_c *rc, const struct dmr_sb *sb, struct
 		}
 		e = dmr_entry_decode(page_address(page), sb->log_id, idx, &rec);
 		if (e && idx < sb->nr_entries)
-			return replay_play_damaged(rc, idx, dmr_err_str(e), error);
+			return replay_play_damaged("Damaged log: a committed entry header is invalid",
+						   error);
 		if (e)
 			break;
 		if (rec.type == DMR_TYPE_COMPLETIONS) {
 			if (rec.sector != nr_recs)
-				return replay_play_damaged(rc, idx, "records out of order", error);
+				return replay_play_damaged("Damaged log: completion records out of order",
+							   error);
 			if (load && nr_recs + rec.nr_sectors > w->nr_recs)
-				return replay_play_damaged(rc, idx, "the log changed", error);
+				return replay_play_damaged("Damaged log: the log changed while read",
+							   error);
 			if (load) {
 				r = replay_play_load_entry(rc, page, pos, &rec,
 							   w->recs + nr_recs, error);
@@ -1197,7 +1217,8 @@ static int replay_play_walk(struct replay_c *rc, const struct dmr_sb *sb, struct
 
 			dmr_entry_crec(&rec, &c);
 			if (load && !dmr_comp_place(w->order, w->taken, w->nr, rec.comp_seq, &c))
-				return replay_play_damaged(rc, idx, "a completion twice", error);
+				return replay_play_damaged("Damaged log: a completion recorded twice",
+							   error);
 			n++;
 		}
 		if (n > REPLAY_PLAY_MAX_RECORDS) {
@@ -1207,7 +1228,7 @@ static int replay_play_walk(struct replay_c *rc, const struct dmr_sb *sb, struct
 		pos += dmr_entry_log_sectors(rc->block_size, rec.data_sectors);
 	}
 	if (load && (n != w->nr || nr_recs != w->nr_recs))
-		return replay_play_damaged(rc, idx, "the log changed", error);
+		return replay_play_damaged("Damaged log: the log changed while read", error);
 	w->nr = n;
 	w->nr_recs = nr_recs;
 	return 0;
@@ -1659,6 +1680,18 @@ static int replay_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	r = -EINVAL;
 	if (rc->dev->bdev == rc->logdev->bdev) {
 		ti->error = "Data and log device must be different devices";
+		goto bad_logdev;
+	}
+	/*
+	 * A zoned data device takes zone operations and sequential writes
+	 * the log cannot describe; a zoned log cannot be rewritten in place.
+	 */
+	if (bdev_is_zoned(rc->dev->bdev)) {
+		ti->error = "Zoned data devices are not supported";
+		goto bad_logdev;
+	}
+	if (bdev_is_zoned(rc->logdev->bdev)) {
+		ti->error = "Zoned log devices are not supported";
 		goto bad_logdev;
 	}
 	r = replay_parse_opts(rc, &as, &ti->error);
