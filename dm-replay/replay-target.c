@@ -508,8 +508,8 @@ static void replay_queue(struct replay_c *rc, struct replay_entry *e, bool urgen
  * the requests it was given (REQ_POLLED), never a bio a target allocates:
  * this one completes by interrupt.
  */
-static struct bio *replay_log_bio(struct replay_c *rc, unsigned short nr_vecs, blk_opf_t opf,
-				  gfp_t gfp)
+static struct bio *replay_log_bio(struct replay_c *rc, unsigned short nr_vecs,
+				  blk_opf_t opf, gfp_t gfp)
 {
 	struct bio *bio = bio_alloc_bioset(rc->logdev->bdev, nr_vecs, opf, gfp, &rc->bs);
 
@@ -1129,13 +1129,6 @@ static int replay_read_log(struct replay_c *rc, struct page *page, sector_t sect
 	return r;
 }
 
-/* The constructor's error for a damaged log: dm core prints it, once. */
-static int replay_play_damaged(char *why, char **error)
-{
-	*error = why;
-	return -EINVAL;
-}
-
 /* Decode the records of a completion entry into @recs. */
 static int replay_play_load_entry(struct replay_c *rc, struct page *page, sector_t pos,
 				  const struct dmr_rec *rec, struct dmr_crec *recs, char **error)
@@ -1150,13 +1143,16 @@ static int replay_play_load_entry(struct replay_c *rc, struct page *page, sector
 		*error = "Reading the log failed";
 		return r;
 	}
-	if (dmr_crc32c(raw, (size_t)rec->data_sectors << SECTOR_SHIFT) != rec->data_crc)
-		return replay_play_damaged("Damaged log: completion records fail their checksum",
-					   error);
-	for (i = 0; i < rec->nr_sectors; i++)
-		if (dmr_comp_decode(&raw[i], &recs[i]))
-			return replay_play_damaged("Damaged log: invalid completion record",
-						   error);
+	if (dmr_crc32c(raw, (size_t)rec->data_sectors << SECTOR_SHIFT) != rec->data_crc) {
+		*error = "Damaged log: completion records fail their checksum";
+		return -EINVAL;
+	}
+	for (i = 0; i < rec->nr_sectors; i++) {
+		if (dmr_comp_decode(&raw[i], &recs[i])) {
+			*error = "Damaged log: invalid completion record";
+			return -EINVAL;
+		}
+	}
 	return 0;
 }
 
@@ -1192,18 +1188,21 @@ static int replay_play_walk(struct replay_c *rc, const struct dmr_sb *sb, struct
 			return r;
 		}
 		e = dmr_entry_decode(page_address(page), sb->log_id, idx, &rec);
-		if (e && idx < sb->nr_entries)
-			return replay_play_damaged("Damaged log: a committed entry header is invalid",
-						   error);
+		if (e && idx < sb->nr_entries) {
+			*error = "Damaged log: a committed entry header is invalid";
+			return -EINVAL;
+		}
 		if (e)
 			break;
 		if (rec.type == DMR_TYPE_COMPLETIONS) {
-			if (rec.sector != nr_recs)
-				return replay_play_damaged("Damaged log: completion records out of order",
-							   error);
-			if (load && nr_recs + rec.nr_sectors > w->nr_recs)
-				return replay_play_damaged("Damaged log: the log changed while read",
-							   error);
+			if (rec.sector != nr_recs) {
+				*error = "Damaged log: completion records out of order";
+				return -EINVAL;
+			}
+			if (load && nr_recs + rec.nr_sectors > w->nr_recs) {
+				*error = "Damaged log: the log changed while read";
+				return -EINVAL;
+			}
 			if (load) {
 				r = replay_play_load_entry(rc, page, pos, &rec,
 							   w->recs + nr_recs, error);
@@ -1216,9 +1215,10 @@ static int replay_play_walk(struct replay_c *rc, const struct dmr_sb *sb, struct
 			struct dmr_crec c;
 
 			dmr_entry_crec(&rec, &c);
-			if (load && !dmr_comp_place(w->order, w->taken, w->nr, rec.comp_seq, &c))
-				return replay_play_damaged("Damaged log: a completion recorded twice",
-							   error);
+			if (load && !dmr_comp_place(w->order, w->taken, w->nr, rec.comp_seq, &c)) {
+				*error = "Damaged log: a completion recorded twice";
+				return -EINVAL;
+			}
 			n++;
 		}
 		if (n > REPLAY_PLAY_MAX_RECORDS) {
@@ -1227,8 +1227,10 @@ static int replay_play_walk(struct replay_c *rc, const struct dmr_sb *sb, struct
 		}
 		pos += dmr_entry_log_sectors(rc->block_size, rec.data_sectors);
 	}
-	if (load && (n != w->nr || nr_recs != w->nr_recs))
-		return replay_play_damaged("Damaged log: the log changed while read", error);
+	if (load && (n != w->nr || nr_recs != w->nr_recs)) {
+		*error = "Damaged log: the log changed while read";
+		return -EINVAL;
+	}
 	w->nr = n;
 	w->nr_recs = nr_recs;
 	return 0;
@@ -2189,7 +2191,7 @@ static void replay_supersede_locked(struct replay_c *rc)
 		}
 		spin_unlock_irq(&old->lock);
 		mutex_unlock(&old->log_lock);
-		DMERR("%s: log taken over by a newer recording after %llu entries: later writes are not logged",
+		DMERR("%s: log taken over by a newer recording after %llu entries",
 		      old->logdev->name, old->nr_entries);
 		wake_up_process(old->writer);
 	}
