@@ -175,7 +175,7 @@ static int replay_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	struct replay_c *rc;
 	const char *mode;
 	unsigned int bs;
-	fmode_t log_mode;
+	dmtk_mode_t log_mode;
 	int r;
 
 	if (argc < 3) {
@@ -214,7 +214,7 @@ static int replay_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		goto bad;
 	}
 	/* Play mode only reads the log. */
-	log_mode = rc->mode == REPLAY_PLAY ? FMODE_READ : dm_table_get_mode(ti->table);
+	log_mode = rc->mode == REPLAY_PLAY ? DMTK_MODE_READ : dm_table_get_mode(ti->table);
 	r = dm_get_device(ti, dm_shift_arg(&as), log_mode, &rc->logdev);
 	if (r) {
 		ti->error = "Log device lookup failed";
