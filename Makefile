@@ -133,9 +133,12 @@ $(FUZZ_BIN)/fuzz-%: tests/fuzz-host/fuzz-%.c tests/fuzz-host/fuzz-host.h FORCE
 
 # The tool's harness links what the tool links; run.sh runs it on request
 # only (tests/fuzz-host/run.sh dmreplay) while issue 14 hardens the tool.
-$(FUZZ_BIN)/fuzz-dmreplay: tests/fuzz-host/fuzz-dmreplay.c tests/fuzz-host/log-fixup.h FORCE
+# It includes dmreplay.c, replay-log.c and crash-gen.c and links the verbs.
+$(FUZZ_BIN)/fuzz-dmreplay: tests/fuzz-host/fuzz-dmreplay.c tests/fuzz-host/log-fixup.h \
+		$(DMREPLAY_SRCS) $(DMREPLAY_HDRS) FORCE
 	@mkdir -p $(FUZZ_BIN)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< -ldevmapper
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(filter-out dm-replay/dmreplay.c \
+		dm-replay/replay-log.c dm-replay/crash-gen.c,$(DMREPLAY_SRCS)) -ldevmapper
 
 $(FUZZ_BIN)/mklog $(FUZZ_BIN)/blkdebug-prop: $(FUZZ_BIN)/%: tests/fuzz-host/%.c FORCE
 	@mkdir -p $(FUZZ_BIN)

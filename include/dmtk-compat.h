@@ -13,19 +13,19 @@
 #include <linux/string.h>
 #include <linux/errno.h>
 #include <linux/slab.h>
-#include <linux/version.h>
 #include <linux/blkdev.h>
 
 /*
  * The mode a table opens its devices with: fmode_t and FMODE_* until 6.4,
  * blk_mode_t and BLK_OPEN_* from 6.5 (dm_table_get_mode() and
- * dm_get_device() follow the kernel's type).
+ * dm_get_device() follow the kernel's type). BLK_OPEN_READ is a macro
+ * exactly where blk_mode_t exists.
  */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
-typedef blk_mode_t dmtk_mode_t;
+#ifdef BLK_OPEN_READ
+#define dmtk_mode_t blk_mode_t
 #define DMTK_MODE_READ BLK_OPEN_READ
 #else
-typedef fmode_t dmtk_mode_t;
+#define dmtk_mode_t fmode_t
 #define DMTK_MODE_READ FMODE_READ
 #endif
 #else

@@ -28,7 +28,9 @@
 #include "fuzz-host.h"
 #include "log-fixup.h"
 
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 
