@@ -9,7 +9,7 @@
 #        [VM_ONLY=1]     only the VM suite (no build, lint, unit steps)
 #   make demo          boot the test VM and show each target at work
 #   make test-tool     host cases of dmreplay over file logs (tests/tool/)
-#   make fuzz-tool     fuzz dmreplay [COUNT=N | SECONDS=N] [SEED=S]
+#   make fuzz-tool     fuzz dmreplay [COUNT=N | SECONDS=N (default 60)] [SEED=S]
 #   make bench         benchmarks against the stock targets (not in CI)
 #   make lint          checkpatch --strict and sparse on the kernel sources
 #   make fuzz-host [SECONDS=N]  libFuzzer harnesses on the host, N s each
@@ -103,7 +103,7 @@ test-tool: $(TOOL_OUT)/dmreplay-san $(TOOL_OUT)/dmr-mklog
 
 fuzz-tool: $(TOOL_OUT)/dmreplay-san $(TOOL_OUT)/dmr-fuzz-tool
 	@$(TOOL_OUT)/dmr-fuzz-tool --tool $(CURDIR_)/$(TOOL_OUT)/dmreplay-san \
-		--seed $(or $(SEED),1) $(if $(SECONDS),--seconds $(SECONDS),--count $(or $(COUNT),500))
+		--seed $(or $(SEED),1) $(if $(COUNT),--count $(COUNT),--seconds $(SECONDS))
 
 tests/torture/dmtk-torture: tests/torture/dmtk-torture.c include/dmtk-prng.h
 	$(CC) $(USER_CFLAGS) -pthread -o $@ $<
