@@ -83,7 +83,8 @@ static void check_bounds(const struct inj_rule *r, u64 dev_len)
 		FUZZ_ASSERT(!(r->events & INJ_EV_BIT(INJ_EV_READ)));
 		break;
 	case INJ_TORN:
-		FUZZ_ASSERT(r->events == INJ_EV_BIT(INJ_EV_WRITE) && r->torn_sectors >= 1);
+		/* sectors= unset (0): one logical block, set when the rule is fitted */
+		FUZZ_ASSERT(r->events == INJ_EV_BIT(INJ_EV_WRITE));
 		break;
 	case INJ_MISDIRECT:
 		FUZZ_ASSERT(r->events == INJ_EV_BIT(INJ_EV_WRITE) && r->shift);
@@ -192,7 +193,7 @@ static bool model_static(const struct inj_rule *r, const struct inj_req *q, u64 
 static int model_eval(struct inj_rule **rules, struct model_rule *m, u32 nr, int *state,
 		      struct dmtk_prng *prng, const struct inj_req *q, u64 dev_len)
 {
-	int new_state = 0, act = -1;
+	int move = -1, act = -1;
 	u32 i;
 
 	for (i = 0; i < nr; i++) {
@@ -210,16 +211,25 @@ static int model_eval(struct inj_rule **rules, struct model_rule *m, u32 nr, int
 		}
 		if (r->probability && dmtk_prng_below(prng, 100) >= r->probability)
 			continue;
-		m[i].hits++;
+		/*
+		 * As docs/dm-inject.rst says: the last matching rule with a
+		 * new_state makes the transition and counts a hit (a state rule
+		 * counts the transitions it made), and so does the acting rule.
+		 */
 		if (r->new_state)
-			new_state = r->new_state;
+			move = i;
 		if (r->type != INJ_STATE) {
 			act = i;
 			break;
 		}
 	}
-	if (new_state)
-		*state = new_state;
+	if (move >= 0) {
+		*state = rules[move]->new_state;
+		if (move != act)
+			m[move].hits++;
+	}
+	if (act >= 0)
+		m[act].hits++;
 	return act;
 }
 
