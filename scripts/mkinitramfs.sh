@@ -19,11 +19,11 @@ kroot=$top/.cache/kernel/$abi/root
 
 # Userspace programs for the guest (busybox supplies the rest).
 programs="dmsetup fio xfs_io mke2fs e2fsck blockdev blkdiscard losetup dd cmp
-timeout kmod stat sync blkzone"
+timeout kmod stat sync blkzone mkfs.btrfs"
 
 # Stock modules, with their dependencies resolved by modprobe.
 stock_modules="dm-mod brd null_blk loop dm-flakey dm-delay dm-log-writes
-dm-mirror dm-raid raid1 libcrc32c crc32c-intel ext4"
+dm-mirror dm-raid raid1 libcrc32c crc32c-intel ext4 zonefs btrfs"
 
 copy_with_libs() {
 	dest=$1
