@@ -23,7 +23,7 @@ timeout kmod stat sync blkzone mkfs.btrfs"
 
 # Stock modules, with their dependencies resolved by modprobe.
 stock_modules="dm-mod brd null_blk loop dm-flakey dm-delay dm-log-writes
-dm-mirror dm-raid raid1 libcrc32c crc32c-intel ext4 zonefs btrfs"
+dm-mirror dm-raid raid1 libcrc32c crc32c-intel ext4 btrfs"
 
 copy_with_libs() {
 	dest=$1
