@@ -17,21 +17,21 @@ wr() {
 		> /dev/null 2>&1 && echo . || echo E
 }
 
-# series OP DEV N: N one-sector O_DIRECT requests (rd or wr) at sectors
-# 0..N-1 from one xfs_io, results joined.
+# series OP DEV N: N one-block O_DIRECT requests (rd or wr) at blocks
+# 0..N-1 (sectors 0, B, 2B, ...) from one xfs_io, results joined.
 series() {
 	cmd=pread
 	[ "$1" = wr ] && cmd="pwrite -S 0x77"
-	set -- "$2" "$3" "$cmd"
+	set -- "$2" "$3" "$cmd" $((B * 512))
 	i=0
 	args=
 	while [ "$i" -lt "$2" ]; do
-		args="$args -c \"$3 -b 512 $((i * 512)) 512\""
+		args="$args -c \"$3 -b $4 $((i * $4)) $4\""
 		i=$((i + 1))
 	done
 	# errors (stderr) carry no offset: a request is "." if its offset is reported
 	eval xfs_io -d "$args" "$1" 2> /dev/null |
-		awk -v n="$2" '/^(read|wrote) / { ok[$NF / 512] = 1 }
+		awk -v n="$2" -v bs="$4" '/^(read|wrote) / { ok[$NF / bs] = 1 }
 			END { for (i = 0; i < n; i++) printf "%s", (i in ok) ? "." : "E"; print "" }'
 }
 

@@ -12,6 +12,11 @@
 
 export DM_DISABLE_UDEV=1
 RAM_SECTORS=${RAM_SECTORS:-131072}
+# B: 512-byte sectors per logical block of the test devices (1 on brd, 8 in
+# a 4096-byte run). A case written in sectors scales its offsets, lengths
+# and rule ranges by B, so it makes the same requests, block for block, on
+# both geometries.
+B=$(($( (blockdev --getss /dev/ram1 || echo 512) 2> /dev/null) / 512))
 
 fail() {
 	echo "    FAIL: $*" >&2
