@@ -33,7 +33,7 @@ while getopts t:o:s: opt; do
 	esac
 done
 shift $((OPTIND - 1))
-names=${*:-"inject-rules verify-opts replay-log blkdebug2dm"}
+names=${*:-"inject-rules verify-opts replay-log dmreplay blkdebug2dm"}
 bin=${FUZZ_BIN:-$top/out/fuzz-host/bin}
 failed=0
 
