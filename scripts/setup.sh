@@ -76,8 +76,9 @@ if [ $kernel_only = 0 ]; then
 		util-linux coreutils diffutils sparse libaio-dev gnuplot-nox btrfs-progs \
 		xz-utils
 	# The host fuzzers (tests/fuzz-host, make fuzz-host): clang, libFuzzer
-	# and the sanitizer runtimes.
-	apt_install clang-14 libclang-rt-14-dev
+	# and the sanitizer runtimes; llvm-14's llvm-cov and llvm-profdata for
+	# make fuzz-host-cov.
+	apt_install clang-14 libclang-rt-14-dev llvm-14
 fi
 
 # The test kernel. The meta packages name the ABI; image and headers are
