@@ -12,19 +12,26 @@ failed=0
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 # must CMD: CMD succeeds; its output is shown.
 must() {
+	step "$@"
+	[ $rc = 0 ] || { echo "  (demo step failed)"; failed=1; }
+}
+# step CMD: show CMD, run it, show its output; $out and $rc hold them.
+step() {
 	printf '$ %s\n' "$*"
-	out=$(sh -c "$*" 2>&1) || { echo "$out" | sed 's/^/  /'; echo "  (demo step failed)"; failed=1; return; }
+	out=$(sh -c "$*" 2>&1)
+	rc=$?
 	[ -n "$out" ] && echo "$out" | sed 's/^/  /'
+}
+# says REGEX: the last step's output matches REGEX.
+says() {
+	printf '%s\n' "$out" | grep -Eq -- "$1"
 }
 # shows REGEX CMD: CMD succeeds and its output matches REGEX.
 shows() {
 	re=$1
 	shift
-	printf '$ %s\n' "$*"
-	out=$(sh -c "$*" 2>&1)
-	rc=$?
-	[ -n "$out" ] && echo "$out" | sed 's/^/  /'
-	if [ $rc != 0 ] || ! printf '%s\n' "$out" | grep -Eq -- "$re"; then
+	step "$@"
+	if [ $rc != 0 ] || ! says "$re"; then
 		echo "  (demo step differed: expected success and output matching /$re/, got exit $rc)"
 		failed=1
 	fi
@@ -33,14 +40,11 @@ shows() {
 fails() {
 	re=$1
 	shift
-	printf '$ %s\n' "$*"
-	out=$(sh -c "$*" 2>&1)
-	rc=$?
-	[ -n "$out" ] && echo "$out" | sed 's/^/  /'
-	if [ $rc = 0 ] && ! printf '%s\n' "$out" | grep -Eq -- "$re"; then
+	step "$@"
+	if [ $rc = 0 ] && ! says "$re"; then
 		echo "  (demo step differed: expected the error /$re/)"
 		failed=1
-	elif ! printf '%s\n' "$out" | grep -Eq -- "$re"; then
+	elif ! says "$re"; then
 		echo "  (demo step differed: failed, but without /$re/)"
 		failed=1
 	fi
@@ -94,7 +98,7 @@ must "dmsetup remove rec"
 must "dmreplay list /dev/ram7"
 must "dmreplay replay /dev/ram7 /dev/ram0 --to-mark m1"
 # O_DIRECT reads whole sectors: 512 bytes, of which the first line shows 16.
-shows '^00000000: (aa ){16}' "xfs_io -d -c 'pread -v 0 512' /dev/ram0 | head -n 1"
+shows '^00000000: +(aa ){16}' "xfs_io -d -c 'pread -v 0 512' /dev/ram0 | head -n 1"
 
 if [ -x /dmtk/scripts/guest/demo-regress.sh ] || [ -f /dmtk/scripts/guest/demo-regress.sh ]; then
 	say "dmtk-regress: a fio regression run, healthy and then with a corrupting rule"

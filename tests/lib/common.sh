@@ -18,32 +18,8 @@ RAM_SECTORS=${RAM_SECTORS:-131072}
 # both geometries.
 B=$(($( (blockdev --getss /dev/ram1 || echo 512) 2> /dev/null) / 512))
 
-fail() {
-	echo "    FAIL: $*" >&2
-	exit 1
-}
-
-skip() {
-	echo "    SKIP: $*" >&2
-	exit 77
-}
-
-# expect_eq LABEL EXPECTED GOT
-expect_eq() {
-	[ "$2" = "$3" ] || fail "$1: expected '$2', got '$3'"
-}
-
-# expect_match LABEL EXTENDED_REGEX STRING
-expect_match() {
-	printf '%s\n' "$3" | grep -Eq -- "$2" || fail "$1: expected to match /$2/, got '$3'"
-}
-
-# expect_no_match LABEL EXTENDED_REGEX STRING
-expect_no_match() {
-	if printf '%s\n' "$3" | grep -Eq -- "$2"; then
-		fail "$1: expected no match for /$2/, got '$3'"
-	fi
-}
+# shellcheck source=tests/lib/expect.sh
+. "$TESTS/lib/expect.sh"
 
 # dm_create NAME TABLE: create a device and wait for its node.
 dm_create() {

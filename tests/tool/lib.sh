@@ -8,24 +8,8 @@
 # expected and what it got). run.sh fails a case whose tool run printed a
 # sanitizer report.
 
-fail() {
-	echo "    FAIL: $*" >&2
-	exit 1
-}
-
-expect_eq() {
-	[ "$2" = "$3" ] || fail "$1: expected '$2', got '$3'"
-}
-
-expect_match() {
-	printf '%s\n' "$3" | grep -Eq -- "$2" || fail "$1: expected to match /$2/, got '$3'"
-}
-
-expect_no_match() {
-	if printf '%s\n' "$3" | grep -Eq -- "$2"; then
-		fail "$1: expected no match for /$2/, got '$3'"
-	fi
-}
+# shellcheck source=tests/lib/expect.sh
+. "$TOOL_TESTS/../lib/expect.sh"
 
 # mklog FILE: a log from the description on stdin.
 mklog() {
