@@ -355,6 +355,12 @@ static int parse_shift(const char *v, size_t len, s64 *shift)
 	return 0;
 }
 
+#define BAD_JITTER "Invalid number in rule attribute jitter=: decimal, at most the delay and 2147483647 us"
+#define BAD_CLASS(c) "Invalid number in rule attribute " c "=: decimal, in ms= or us= units"
+#define ERR_HEAL_EV "heal: event= must not include write, write_zeroes, discard or zone_append: they heal the rule"
+#define ERR_DELAY_MAX "Delay plus jitter longer than dm-delay's limit, 4294967295 ms"
+#define ERR_DROP_READ "drop applies to every event but read: name them, e.g. event=write+flush+discard+write_zeroes"
+
 /*
  * What a value that is not a number in range gets: each word says which
  * attribute and what it takes, so a wrapped or signed value is reported as
@@ -366,10 +372,10 @@ static const char * const bad_numbers[K_NR] = {
 	[K_EVERY]	= "Invalid number in rule attribute every=: decimal 1 to 2^64-1",
 	[K_MS]		= "Invalid number in rule attribute ms=: decimal 0 to 4294967295",
 	[K_US]		= "Invalid number in rule attribute us=: decimal 0 to 4294967295000",
-	[K_JITTER]	= "Invalid number in rule attribute jitter=: decimal, at most the delay and 2147483647 us",
-	[K_READ_D]	= "Invalid number in rule attribute read=: decimal, in the unit of ms= or us=",
-	[K_WRITE_D]	= "Invalid number in rule attribute write=: decimal, in the unit of ms= or us=",
-	[K_FLUSH_D]	= "Invalid number in rule attribute flush=: decimal, in the unit of ms= or us=",
+	[K_JITTER]	= BAD_JITTER,
+	[K_READ_D]	= BAD_CLASS("read"),
+	[K_WRITE_D]	= BAD_CLASS("write"),
+	[K_FLUSH_D]	= BAD_CLASS("flush"),
 	[K_UP]		= "Invalid number in rule attribute up=: decimal seconds 0 to 4294967295",
 	[K_DOWN]	= "Invalid number in rule attribute down=: decimal seconds 0 to 4294967295",
 	[K_HEAL]	= "Invalid number in rule attribute heal=: decimal 0 to 4294967295",
@@ -577,6 +583,7 @@ static int check_rule(struct inj_rule *r, u64 seen, u64 dev_len, const char **er
 	u64 counts = seen & (TK(K_ONCE) | TK(K_NTH) | TK(K_EVERY));
 	u64 cap, d;
 	unsigned int c;
+	bool set;
 
 	if (!r->events) {
 		*err = "Rule needs event=";
@@ -611,7 +618,7 @@ static int check_rule(struct inj_rule *r, u64 seen, u64 dev_len, const char **er
 		return -EINVAL;
 	}
 	if (r->heal && (r->events & INJ_EV_HEAL)) {
-		*err = "heal: event= must not include write, write_zeroes, discard or zone_append: they heal the rule";
+		*err = ERR_HEAL_EV;
 		return -EINVAL;
 	}
 
@@ -651,7 +658,7 @@ static int check_rule(struct inj_rule *r, u64 seen, u64 dev_len, const char **er
 				return -EINVAL;
 			}
 			if (d > cap || r->jitter_us > cap - d) {
-				*err = "Delay plus jitter longer than dm-delay's limit, 4294967295 ms";
+				*err = ERR_DELAY_MAX;
 				return -EINVAL;
 			}
 		}
@@ -667,14 +674,15 @@ static int check_rule(struct inj_rule *r, u64 seen, u64 dev_len, const char **er
 			*err = "corrupt applies to event=read or event=write only";
 			return -EINVAL;
 		}
-		if ((r->corrupt_mode == INJ_CORRUPT_SET) != !!(seen & TK(K_VALUE))) {
+		set = r->corrupt_mode == INJ_CORRUPT_SET;
+		if (!!(seen & TK(K_VALUE)) != set) {
 			*err = "value= goes with mode=set, and mode=set needs value=";
 			return -EINVAL;
 		}
 		break;
 	case INJ_DROP:
 		if (r->events & INJ_EV_BIT(INJ_EV_READ)) {
-			*err = "drop applies to every event but read: name them, e.g. event=write+flush+discard+write_zeroes";
+			*err = ERR_DROP_READ;
 			return -EINVAL;
 		}
 		break;

@@ -1232,7 +1232,7 @@ static int inject_dust_message(struct inject_c *ic, unsigned int argc, char **ar
 		snprintf(word, sizeof(word), "error:event=read,block=%llu,heal=%llu", block, cnt);
 		r = inject_msg_add(ic, word, result, maxlen, false);
 		if (!r && !ic->dust_quiet)
-			DMINFO("%s: dust_add_block: badblock added at block %llu with write fail count %llu",
+			DMINFO("%s: badblock added at block %llu with write fail count %llu",
 			       name, block, cnt);
 		return r;
 	case 1:		/* removebadblock <block> */
@@ -1244,7 +1244,7 @@ static int inject_dust_message(struct inject_c *ic, unsigned int argc, char **ar
 		}
 		r = inject_msg_drop(ic, drop_block, &block);
 		if (!r && !ic->dust_quiet)
-			DMINFO("%s: dust_remove_block: badblock removed at block %llu", name, block);
+			DMINFO("%s: badblock removed at block %llu", name, block);
 		return r;
 	case 2:		/* queryblock <block> */
 		DMEMIT("dust_query_block: block %llu %sfound in badblocklist", block,
@@ -1260,7 +1260,8 @@ static int inject_dust_message(struct inject_c *ic, unsigned int argc, char **ar
 		r = inject_msg_drop(ic, drop_all_blocks, NULL);
 		if (r && r != -ENOENT)
 			return r;
-		DMEMIT("dust_clear_badblocks: %s", any ? "badblocks cleared" : "no badblocks found");
+		DMEMIT("dust_clear_badblocks: %s",
+		       any ? "badblocks cleared" : "no badblocks found");
 		return 1;
 	}
 	case 4: {	/* countbadblocks */
