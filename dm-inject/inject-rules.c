@@ -6,6 +6,19 @@
  */
 #include "inject-rules.h"
 
+#ifdef __KERNEL__
+#include <linux/math64.h>
+#else
+#ifndef NSEC_PER_SEC
+#define NSEC_PER_SEC	1000000000ULL
+#endif
+static inline u64 div64_u64_rem(u64 a, u64 b, u64 *rem)
+{
+	*rem = a % b;
+	return a / b;
+}
+#endif
+
 #ifndef __KERNEL__
 #include <stdarg.h>
 #define scnprintf inj_scnprintf
@@ -64,6 +77,18 @@ static const char * const corrupt_modes[] = {
 	[INJ_CORRUPT_FLIP] = "flip",
 	[INJ_CORRUPT_ZERO] = "zero",
 	[INJ_CORRUPT_RANDOM] = "random",
+	[INJ_CORRUPT_SET] = "set",
+};
+
+static const char * const window_froms[] = {
+	[INJ_FROM_LOAD] = "load",
+	[INJ_FROM_RESUME] = "resume",
+};
+
+static const char * const delay_classes[INJ_DC_NR] = {
+	[INJ_DC_READ] = "read",
+	[INJ_DC_WRITE] = "write",
+	[INJ_DC_FLUSH] = "flush",
 };
 
 static const char * const flag_names[] = { "meta", "fua", "preflush", "sync" };
@@ -77,7 +102,7 @@ static const int carried_errnos[] = {
 	EOVERFLOW, EILSEQ, EOPNOTSUPP, ETOOMANYREFS, ETIMEDOUT, EREMOTEIO,
 };
 
-#define ERR_EVENT "Unknown event: use read, write, flush, discard, write_zeroes, zone_append, zone_reset, zone_open, zone_close, zone_finish or any"
+#define ERR_EVENT "Unknown event: use read, write, flush, discard, write_zeroes, zone_append, zone_reset, zone_open, zone_close, zone_finish, a list of them joined by + or any"
 #define ERR_ERRNO "Unsupported errno: a bio can only carry 5 11 12 16 19 28 52 61 67 75 84 95 109 110 121"
 
 const char *inj_type_name(unsigned int type)
@@ -151,44 +176,59 @@ enum attr_key {
 	K_EVENT, K_SECTOR, K_SECTORS, K_STATE, K_NEW_STATE, K_ONCE, K_NTH,
 	K_EVERY, K_PROBABILITY, K_FLAGS, K_ERRNO, K_IMMEDIATELY, K_AFTER,
 	K_MS, K_US, K_JITTER, K_MODE, K_BYTES, K_OFFSET, K_TORN_SECTORS,
-	K_SILENT, K_SHIFT, K_TAG, K_NR,
+	K_SILENT, K_SHIFT, K_TAG, K_UP, K_DOWN, K_FROM, K_HEAL, K_BLOCK,
+	K_READ_D, K_WRITE_D, K_FLUSH_D, K_VALUE, K_NR,
 };
 
 #define T(x)		(1U << (x))
 #define T_ALL		(T(INJ_TYPE_NR) - 1)
+#define TK(x)		(1ULL << (x))
+/* attrs[].flag: a value is required, refused, or optional (heal[=<n>]) */
+#define A_VALUE		0
+#define A_BARE		1
+#define A_EITHER	2
 
 static const struct {
 	const char *name;
-	bool flag;		/* bare word, takes no value */
+	u8 flag;		/* A_VALUE, A_BARE or A_EITHER */
 	u32 types;		/* rule types it is valid for */
 } attrs[K_NR] = {
-	[K_EVENT]	= { "event", false, T_ALL },
-	[K_SECTOR]	= { "sector", false, T_ALL },
-	[K_SECTORS]	= { "sectors", false, T_ALL },
-	[K_STATE]	= { "state", false, T_ALL },
-	[K_NEW_STATE]	= { "new_state", false, T_ALL },
-	[K_ONCE]	= { "once", true, T_ALL },
-	[K_NTH]		= { "nth", false, T_ALL },
-	[K_EVERY]	= { "every", false, T_ALL },
-	[K_PROBABILITY]	= { "probability", false, T_ALL },
-	[K_FLAGS]	= { "flags", false, T_ALL },
-	[K_ERRNO]	= { "errno", false, T(INJ_ERROR) | T(INJ_TORN) },
-	[K_IMMEDIATELY]	= { "immediately", true, T(INJ_ERROR) },
-	[K_AFTER]	= { "after", true, T(INJ_ERROR) },
-	[K_MS]		= { "ms", false, T(INJ_DELAY) },
-	[K_US]		= { "us", false, T(INJ_DELAY) },
-	[K_JITTER]	= { "jitter", false, T(INJ_DELAY) },
-	[K_MODE]	= { "mode", false, T(INJ_CORRUPT) },
-	[K_BYTES]	= { "bytes", false, T(INJ_CORRUPT) },
-	[K_OFFSET]	= { "offset", false, T(INJ_CORRUPT) },
+	[K_EVENT]	= { "event", A_VALUE, T_ALL },
+	[K_SECTOR]	= { "sector", A_VALUE, T_ALL },
+	[K_SECTORS]	= { "sectors", A_VALUE, T_ALL },
+	[K_STATE]	= { "state", A_VALUE, T_ALL },
+	[K_NEW_STATE]	= { "new_state", A_VALUE, T_ALL },
+	[K_ONCE]	= { "once", A_BARE, T_ALL },
+	[K_NTH]		= { "nth", A_VALUE, T_ALL },
+	[K_EVERY]	= { "every", A_VALUE, T_ALL },
+	[K_PROBABILITY]	= { "probability", A_VALUE, T_ALL },
+	[K_FLAGS]	= { "flags", A_VALUE, T_ALL },
+	[K_ERRNO]	= { "errno", A_VALUE, T(INJ_ERROR) | T(INJ_TORN) },
+	[K_IMMEDIATELY]	= { "immediately", A_BARE, T(INJ_ERROR) },
+	[K_AFTER]	= { "after", A_BARE, T(INJ_ERROR) },
+	[K_MS]		= { "ms", A_VALUE, T(INJ_DELAY) },
+	[K_US]		= { "us", A_VALUE, T(INJ_DELAY) },
+	[K_JITTER]	= { "jitter", A_VALUE, T(INJ_DELAY) },
+	[K_MODE]	= { "mode", A_VALUE, T(INJ_CORRUPT) },
+	[K_BYTES]	= { "bytes", A_VALUE, T(INJ_CORRUPT) },
+	[K_OFFSET]	= { "offset", A_VALUE, T(INJ_CORRUPT) },
 	/* torn's "sectors=N"; "sectors=A-B" is the range condition */
-	[K_TORN_SECTORS] = { "sectors", false, T(INJ_TORN) },
-	[K_SILENT]	= { "silent", true, T(INJ_TORN) },
-	[K_SHIFT]	= { "shift", false, T(INJ_MISDIRECT) },
-	[K_TAG]		= { "tag", false, T(INJ_BREAK) },
+	[K_TORN_SECTORS] = { "sectors", A_VALUE, T(INJ_TORN) },
+	[K_SILENT]	= { "silent", A_BARE, T(INJ_TORN) },
+	[K_SHIFT]	= { "shift", A_VALUE, T(INJ_MISDIRECT) },
+	[K_TAG]		= { "tag", A_VALUE, T(INJ_BREAK) },
+	[K_UP]		= { "up", A_VALUE, T_ALL },
+	[K_DOWN]	= { "down", A_VALUE, T_ALL },
+	[K_FROM]	= { "from", A_VALUE, T_ALL },
+	[K_HEAL]	= { "heal", A_EITHER, T(INJ_ERROR) },
+	[K_BLOCK]	= { "block", A_VALUE, T(INJ_ERROR) },
+	[K_READ_D]	= { "read", A_VALUE, T(INJ_DELAY) },
+	[K_WRITE_D]	= { "write", A_VALUE, T(INJ_DELAY) },
+	[K_FLUSH_D]	= { "flush", A_VALUE, T(INJ_DELAY) },
+	[K_VALUE]	= { "value", A_VALUE, T(INJ_CORRUPT) },
 };
 
-static int parse_event(const char *v, size_t len, struct inj_rule *r)
+static int parse_one_event(const char *v, size_t len)
 {
 	unsigned int i;
 	int ev = lookup(v, len, event_names, INJ_EV_NR + 1);
@@ -197,11 +237,53 @@ static int parse_event(const char *v, size_t len, struct inj_rule *r)
 		for (i = 0; i < ARRAY_SIZE(event_aliases); i++)
 			if (word_eq(v, len, event_aliases[i].name))
 				ev = event_aliases[i].ev;
+	}
+	return ev;
+}
+
+/*
+ * event=<event> or a list event=<event>+<event>...: every event once, and
+ * "any" alone.
+ */
+static int parse_event(const char *v, size_t len, struct inj_rule *r, const char **err)
+{
+	const char *plus = memchr(v, '+', len);
+	int ev;
+
+	*err = ERR_EVENT;
+	if (!plus) {
+		ev = parse_one_event(v, len);
 		if (ev < 0)
 			return -EINVAL;
+		r->ev_name = ev;
+		r->events = ev == INJ_EV_NR ? INJ_EV_ALL : INJ_EV_BIT(ev);
+		return 0;
 	}
-	r->ev_name = ev;
-	r->events = ev == INJ_EV_NR ? INJ_EV_ALL : INJ_EV_BIT(ev);
+	r->ev_name = INJ_EV_LIST;
+	while (len) {
+		size_t n;
+
+		plus = memchr(v, '+', len);
+		n = plus ? (size_t)(plus - v) : len;
+		ev = parse_one_event(v, n);
+		if (ev < 0 || (plus && n + 1 == len)) {
+			*err = ERR_EVENT;
+			return -EINVAL;
+		}
+		if (ev == INJ_EV_NR) {
+			*err = "event=any cannot be part of a list";
+			return -EINVAL;
+		}
+		if (r->events & INJ_EV_BIT(ev)) {
+			*err = "event= names an event twice";
+			return -EINVAL;
+		}
+		r->events |= INJ_EV_BIT(ev);
+		if (!plus)
+			break;
+		v += n + 1;
+		len -= n + 1;
+	}
 	return 0;
 }
 
@@ -273,6 +355,12 @@ static int parse_shift(const char *v, size_t len, s64 *shift)
 	return 0;
 }
 
+#define BAD_JITTER "Invalid number in rule attribute jitter=: decimal, at most the delay and 2147483647 us"
+#define BAD_CLASS(c) "Invalid number in rule attribute " c "=: decimal, in ms= or us= units"
+#define ERR_HEAL_EV "heal: event= must not include write, write_zeroes, discard or zone_append: they heal the rule"
+#define ERR_DELAY_MAX "Delay plus jitter longer than dm-delay's limit, 4294967295 ms"
+#define ERR_DROP_READ "drop applies to every event but read: name them, e.g. event=write+flush+discard+write_zeroes"
+
 /*
  * What a value that is not a number in range gets: each word says which
  * attribute and what it takes, so a wrapped or signed value is reported as
@@ -282,9 +370,17 @@ static const char * const bad_numbers[K_NR] = {
 	[K_SECTOR]	= "Invalid number in rule attribute sector=: a decimal sector below 2^64",
 	[K_NTH]		= "Invalid number in rule attribute nth=: decimal 1 to 2^64-1",
 	[K_EVERY]	= "Invalid number in rule attribute every=: decimal 1 to 2^64-1",
-	[K_MS]		= "Invalid number in rule attribute ms=: decimal 0 to 60000",
-	[K_US]		= "Invalid number in rule attribute us=: decimal 0 to 60000000",
-	[K_JITTER]	= "Invalid number in rule attribute jitter=: decimal, at most the delay",
+	[K_MS]		= "Invalid number in rule attribute ms=: decimal 0 to 4294967295",
+	[K_US]		= "Invalid number in rule attribute us=: decimal 0 to 4294967295000",
+	[K_JITTER]	= BAD_JITTER,
+	[K_READ_D]	= BAD_CLASS("read"),
+	[K_WRITE_D]	= BAD_CLASS("write"),
+	[K_FLUSH_D]	= BAD_CLASS("flush"),
+	[K_UP]		= "Invalid number in rule attribute up=: decimal seconds 0 to 4294967295",
+	[K_DOWN]	= "Invalid number in rule attribute down=: decimal seconds 0 to 4294967295",
+	[K_HEAL]	= "Invalid number in rule attribute heal=: decimal 0 to 4294967295",
+	[K_BLOCK]	= "Invalid number in rule attribute block=: a decimal block below 2^64",
+	[K_VALUE]	= "Invalid number in rule attribute value=: decimal 0 to 255",
 	[K_OFFSET]	= "Invalid number in rule attribute offset=: decimal 0 to 2147483647",
 	[K_SHIFT]	= "Invalid number in rule attribute shift=: decimal, may start with -",
 };
@@ -299,9 +395,7 @@ static int parse_attr(struct inj_rule *r, int key, const char *v, size_t len,
 
 	switch (key) {
 	case K_EVENT:
-		if (parse_event(v, len, r))
-			goto bad_event;
-		return 0;
+		return parse_event(v, len, r, err);
 	case K_SECTOR:
 		if (parse_u64(v, len, &a))
 			goto bad_number;
@@ -373,20 +467,64 @@ static int parse_attr(struct inj_rule *r, int key, const char *v, size_t len,
 		return 0;
 	case K_MS:
 	case K_US:
-	case K_JITTER:
-		if (parse_u32(v, len, &u))
+		/* the unit's cap is checked with the jitter in check_rule() */
+		if (parse_u64(v, len, &a) || a > (key == K_MS ? INJ_DELAY_MAX_US / 1000 :
+						  INJ_DELAY_MAX_US))
 			goto bad_number;
-		if (key == K_JITTER)
-			r->jitter_us = u;
-		else
-			r->delay_us = u;
+		r->delay_us = a;
 		if (key == K_MS)
 			r->delay_in_ms = 1;
+		return 0;
+	case K_JITTER:
+		if (parse_u32(v, len, &u) || u > INJ_JITTER_MAX_US)
+			goto bad_number;
+		r->jitter_us = u;
+		return 0;
+	case K_READ_D:
+	case K_WRITE_D:
+	case K_FLUSH_D:
+		if (parse_u64(v, len, &a) || a > INJ_DELAY_MAX_US)
+			goto bad_number;
+		r->delay_cls_us[key - K_READ_D] = a;
+		r->delay_cls_set |= 1U << (key - K_READ_D);
+		return 0;
+	case K_UP:
+	case K_DOWN:
+		if (parse_u32(v, len, &u))
+			goto bad_number;
+		if (key == K_UP)
+			r->up_s = u;
+		else
+			r->down_s = u;
+		r->has_window = 1;
+		return 0;
+	case K_FROM:
+		u = lookup(v, len, window_froms, ARRAY_SIZE(window_froms));
+		if ((int)u < 0) {
+			*err = "from= must be load or resume";
+			return -EINVAL;
+		}
+		r->window_from = u;
+		return 0;
+	case K_HEAL:
+		r->heal = 1;
+		if (v && parse_u32(v, len, &r->heal_n))
+			goto bad_number;
+		return 0;
+	case K_BLOCK:
+		if (parse_u64(v, len, &r->block))
+			goto bad_number;
+		r->has_block = 1;
+		return 0;
+	case K_VALUE:
+		if (parse_u32(v, len, &u) || u > 255)
+			goto bad_number;
+		r->corrupt_value = u;
 		return 0;
 	case K_MODE:
 		u = lookup(v, len, corrupt_modes, ARRAY_SIZE(corrupt_modes));
 		if ((int)u < 0) {
-			*err = "mode= must be flip, zero or random";
+			*err = "mode= must be flip, zero, random or set";
 			return -EINVAL;
 		}
 		r->corrupt_mode = u;
@@ -428,9 +566,6 @@ static int parse_attr(struct inj_rule *r, int key, const char *v, size_t len,
 	*err = "Unknown rule attribute";
 	return -EINVAL;
 
-bad_event:
-	*err = ERR_EVENT;
-	return -EINVAL;
 bad_number:
 	*err = bad_numbers[key];
 	return -EINVAL;
@@ -443,9 +578,12 @@ bad_state:
 }
 
 /* Cross-attribute checks once every attr is known. */
-static int check_rule(struct inj_rule *r, u32 seen, u64 dev_len, const char **err)
+static int check_rule(struct inj_rule *r, u64 seen, u64 dev_len, const char **err)
 {
-	u32 counts = seen & (T(K_ONCE) | T(K_NTH) | T(K_EVERY));
+	u64 counts = seen & (TK(K_ONCE) | TK(K_NTH) | TK(K_EVERY));
+	u64 cap, d;
+	unsigned int c;
+	bool set;
 
 	if (!r->events) {
 		*err = "Rule needs event=";
@@ -455,14 +593,38 @@ static int check_rule(struct inj_rule *r, u32 seen, u64 dev_len, const char **er
 		*err = "once, nth= and every= are exclusive";
 		return -EINVAL;
 	}
-	if ((seen & T(K_SECTOR)) && (seen & T(K_SECTORS))) {
+	if ((seen & TK(K_SECTOR)) && (seen & TK(K_SECTORS))) {
 		*err = "sector= and sectors= are exclusive";
+		return -EINVAL;
+	}
+	if ((seen & TK(K_BLOCK)) && (seen & (TK(K_SECTOR) | TK(K_SECTORS)))) {
+		*err = "block= and sector=, sectors= are exclusive";
+		return -EINVAL;
+	}
+	if (!(seen & TK(K_UP)) != !(seen & TK(K_DOWN))) {
+		*err = "up= and down= go together";
+		return -EINVAL;
+	}
+	if (r->has_window && !r->up_s && !r->down_s) {
+		*err = "up= plus down= must be at least 1 second";
+		return -EINVAL;
+	}
+	if ((seen & TK(K_FROM)) && !r->has_window) {
+		*err = "from= needs up= and down=";
+		return -EINVAL;
+	}
+	if (r->heal && !r->has_range && !r->has_block) {
+		*err = "heal needs sector=, sectors= or block=";
+		return -EINVAL;
+	}
+	if (r->heal && (r->events & INJ_EV_HEAL)) {
+		*err = ERR_HEAL_EV;
 		return -EINVAL;
 	}
 
 	switch (r->type) {
 	case INJ_ERROR:
-		if ((seen & T(K_IMMEDIATELY)) && (seen & T(K_AFTER))) {
+		if ((seen & TK(K_IMMEDIATELY)) && (seen & TK(K_AFTER))) {
 			*err = "immediately and after are exclusive";
 			return -EINVAL;
 		}
@@ -474,22 +636,37 @@ static int check_rule(struct inj_rule *r, u32 seen, u64 dev_len, const char **er
 		}
 		break;
 	case INJ_DELAY:
-		if (!(seen & (T(K_MS) | T(K_US))) || ((seen & T(K_MS)) && (seen & T(K_US)))) {
+		if (!(seen & (TK(K_MS) | TK(K_US))) || ((seen & TK(K_MS)) && (seen & TK(K_US)))) {
 			*err = "delay rule needs exactly one of ms= and us=";
 			return -EINVAL;
 		}
-		if (r->jitter_us > r->delay_us) {
-			*err = "jitter= larger than the delay";
+		/*
+		 * Every class's hold, delay plus jitter, is bounded by
+		 * dm-delay's own limit, 2^32-1 ms, and at least the jitter.
+		 */
+		cap = r->delay_in_ms ? INJ_DELAY_MAX_US / 1000 : INJ_DELAY_MAX_US;
+		if (r->delay_in_ms && r->jitter_us > INJ_JITTER_MAX_US / 1000) {
+			*err = bad_numbers[K_JITTER];
 			return -EINVAL;
 		}
-		/* the longest hold, delay plus jitter, is what the cap bounds */
-		if ((u64)r->delay_us + r->jitter_us > (r->delay_in_ms ? 60000U : 60000000U)) {
-			*err = "Delay plus jitter longer than 60 seconds";
-			return -EINVAL;
+		for (c = 0; c <= INJ_DC_NR; c++) {
+			d = c == INJ_DC_NR ? r->delay_us : r->delay_cls_us[c];
+			if (c < INJ_DC_NR && !(r->delay_cls_set & (1U << c)))
+				continue;
+			if (r->jitter_us > d) {
+				*err = "jitter= larger than the delay";
+				return -EINVAL;
+			}
+			if (d > cap || r->jitter_us > cap - d) {
+				*err = ERR_DELAY_MAX;
+				return -EINVAL;
+			}
 		}
 		if (r->delay_in_ms) {
 			r->delay_us *= 1000;
 			r->jitter_us *= 1000;
+			for (c = 0; c < INJ_DC_NR; c++)
+				r->delay_cls_us[c] *= 1000;
 		}
 		break;
 	case INJ_CORRUPT:
@@ -497,10 +674,15 @@ static int check_rule(struct inj_rule *r, u32 seen, u64 dev_len, const char **er
 			*err = "corrupt applies to event=read or event=write only";
 			return -EINVAL;
 		}
+		set = r->corrupt_mode == INJ_CORRUPT_SET;
+		if (!!(seen & TK(K_VALUE)) != set) {
+			*err = "value= goes with mode=set, and mode=set needs value=";
+			return -EINVAL;
+		}
 		break;
 	case INJ_DROP:
 		if (r->events & INJ_EV_BIT(INJ_EV_READ)) {
-			*err = "drop applies to every event but read";
+			*err = ERR_DROP_READ;
 			return -EINVAL;
 		}
 		break;
@@ -546,6 +728,8 @@ static int check_rule(struct inj_rule *r, u32 seen, u64 dev_len, const char **er
 #define AL_ERR(bs)	"align: must be a multiple of the device's " bs "-byte logical block size"
 #define SH_ERR(bs)	"misdirect shift= must be a multiple of the " bs \
 			"-byte block (logical block size or align:)"
+#define DU_ERR(bs)	"dust: block size must be a multiple of the " bs \
+			"-byte block (logical block size or align:)"
 #define TO_ERR(bs)	"torn sectors= must be a multiple of the " bs \
 			"-byte block (logical block size or align:)"
 
@@ -567,6 +751,11 @@ static const char * const err_shift[] = {
 static const char * const err_torn[] = {
 	TO_ERR("512"), TO_ERR("1024"), TO_ERR("2048"), TO_ERR("4096"),
 	TO_ERR("8192"), TO_ERR("16384"), TO_ERR("32768"), TO_ERR("65536"),
+};
+
+static const char * const err_dust[] = {
+	DU_ERR("512"), DU_ERR("1024"), DU_ERR("2048"), DU_ERR("4096"),
+	DU_ERR("8192"), DU_ERR("16384"), DU_ERR("32768"), DU_ERR("65536"),
 };
 
 static const char *bs_error(const char * const *errs, u32 bs)
@@ -592,7 +781,55 @@ int inj_opts_fit(const struct inj_opts *o, u32 lbs, const char **err)
 		*err = bs_error(err_align, lbs);
 		return -EINVAL;
 	}
+	if (o->dust_bs) {
+		u32 block = o->align > lbs ? o->align : lbs;
+
+		if (o->dust_bs % block) {
+			*err = bs_error(err_dust, block);
+			return -EINVAL;
+		}
+	}
 	return 0;
+}
+
+/*
+ * A block= rule's sectors, once the dust: option's block size @dust_bs is
+ * known: block <b> is sectors b * (dust_bs / 512) on, counted from the
+ * start of the target, cut at its end.
+ */
+int inj_rule_fit_dust(struct inj_rule *r, u32 dust_bs, u64 dev_len, const char **err)
+{
+	u64 spb = dust_bs >> 9;
+
+	if (!r->has_block)
+		return 0;
+	if (!spb) {
+		*err = "block= needs the dust:<block size> option";
+		return -EINVAL;
+	}
+	if (r->block >= dev_len / spb + !!(dev_len % spb)) {
+		*err = "block= past the end of the device";
+		return -EINVAL;
+	}
+	r->has_range = 2;
+	r->lo = r->block * spb;
+	r->hi = r->lo + spb - 1 < dev_len ? r->lo + spb - 1 : dev_len - 1;
+	return 0;
+}
+
+/* A heal rule that a write has healed acts no more (until "reset"). */
+bool inj_rule_healed(const struct inj_rule *r)
+{
+	return r->heal && (u64)inj_ctr_read(&r->writes) > r->heal_n;
+}
+
+/* How long a delay rule holds a request of event @ev, in us. */
+u64 inj_rule_delay_us(const struct inj_rule *r, unsigned int ev)
+{
+	unsigned int c = ev == INJ_EV_READ ? INJ_DC_READ :
+			 ev == INJ_EV_FLUSH ? INJ_DC_FLUSH : INJ_DC_WRITE;
+
+	return r->delay_cls_set & (1U << c) ? r->delay_cls_us[c] : r->delay_us;
 }
 
 /*
@@ -637,7 +874,7 @@ int inj_parse_rule(const char *word, u64 dev_len, struct inj_rule **rule, const 
 {
 	const char *colon, *p, *end;
 	struct inj_rule *r;
-	u32 seen = 0;
+	u64 seen = 0;
 	int type;
 
 	*rule = NULL;
@@ -695,19 +932,19 @@ int inj_parse_rule(const char *word, u64 dev_len, struct inj_rule **rule, const 
 			*err = "Attribute not valid for this rule type";
 			goto bad;
 		}
-		if (attrs[key].flag && v) {
+		if (attrs[key].flag == A_BARE && v) {
 			*err = "Attribute takes no value";
 			goto bad;
 		}
-		if (!attrs[key].flag && !v) {
+		if (attrs[key].flag == A_VALUE && !v) {
 			*err = "Attribute needs a value";
 			goto bad;
 		}
-		if (seen & T(key)) {
+		if (seen & TK(key)) {
 			*err = "Rule attribute given twice";
 			goto bad;
 		}
-		seen |= T(key);
+		seen |= TK(key);
 		if (parse_attr(r, key, v, vlen, dev_len, err))
 			goto bad;
 		if (!comma)
@@ -761,6 +998,17 @@ static int parse_option(const char *name, size_t nlen, const char *v, struct inj
 		o->max_transfer = n;
 		return 0;
 	}
+	if (word_eq(name, nlen, "dust")) {
+		if (o->dust_bs)
+			goto twice;
+		/* dm-dust's own limits */
+		if (parse_u64(v, vlen, &n) || n < 512 || n > (1U << 30) || (n & (n - 1))) {
+			*err = "dust: block size must be a power of two from 512 to 1073741824";
+			return -EINVAL;
+		}
+		o->dust_bs = n;
+		return 0;
+	}
 	if (word_eq(name, nlen, "align")) {
 		if (o->align)
 			goto twice;
@@ -802,7 +1050,7 @@ int inj_parse_word(const char *word, u64 dev_len, struct inj_opts *opts,
 
 unsigned int inj_nr_opts(const struct inj_opts *o)
 {
-	return o->seed_set + o->log + !!o->max_transfer + !!o->align;
+	return o->seed_set + o->log + !!o->max_transfer + !!o->align + !!o->dust_bs;
 }
 
 int inj_format_opts(const struct inj_opts *o, char *buf, size_t len)
@@ -817,6 +1065,8 @@ int inj_format_opts(const struct inj_opts *o, char *buf, size_t len)
 		sz += scnprintf(buf + sz, len - sz, " max_transfer:%u", o->max_transfer);
 	if (o->align)
 		sz += scnprintf(buf + sz, len - sz, " align:%u", o->align);
+	if (o->dust_bs)
+		sz += scnprintf(buf + sz, len - sz, " dust:%u", o->dust_bs);
 	return sz;
 }
 
@@ -828,9 +1078,22 @@ int inj_format_rule(const struct inj_rule *r, char *buf, size_t len)
 
 	if (!len)
 		return 0;
-	sz += scnprintf(buf + sz, len - sz, "%s:event=%s", type_names[r->type],
-			event_names[r->ev_name]);
-	if (r->has_range == 1)
+	sz += scnprintf(buf + sz, len - sz, "%s:event", type_names[r->type]);
+	if (r->events == INJ_EV_ALL) {
+		sz += scnprintf(buf + sz, len - sz, "=any");
+	} else {
+		char sep = '=';
+
+		for (i = 0; i < INJ_EV_NR; i++) {
+			if (r->events & INJ_EV_BIT(i)) {
+				sz += scnprintf(buf + sz, len - sz, "%c%s", sep, event_names[i]);
+				sep = '+';
+			}
+		}
+	}
+	if (r->has_block)
+		sz += scnprintf(buf + sz, len - sz, ",block=%llu", (unsigned long long)r->block);
+	else if (r->has_range == 1)
 		sz += scnprintf(buf + sz, len - sz, ",sector=%llu", (unsigned long long)r->lo);
 	else if (r->has_range == 2)
 		sz += scnprintf(buf + sz, len - sz, ",sectors=%llu-%llu",
@@ -845,6 +1108,9 @@ int inj_format_rule(const struct inj_rule *r, char *buf, size_t len)
 				(unsigned long long)r->count_n);
 	if (r->probability)
 		sz += scnprintf(buf + sz, len - sz, ",probability=%u", r->probability);
+	if (r->has_window)
+		sz += scnprintf(buf + sz, len - sz, ",up=%u,down=%u%s", r->up_s, r->down_s,
+				r->window_from == INJ_FROM_RESUME ? ",from=resume" : "");
 	if (r->req_flags) {
 		char sep = '=';
 
@@ -862,12 +1128,21 @@ int inj_format_rule(const struct inj_rule *r, char *buf, size_t len)
 		sz += scnprintf(buf + sz, len - sz, ",errno=%d%s", r->err,
 				r->when == INJ_WHEN_IMMEDIATELY ? ",immediately" :
 				r->when == INJ_WHEN_AFTER ? ",after" : "");
+		if (r->heal && r->heal_n)
+			sz += scnprintf(buf + sz, len - sz, ",heal=%u", r->heal_n);
+		else if (r->heal)
+			sz += scnprintf(buf + sz, len - sz, ",heal");
 		break;
 	case INJ_DELAY: {
 		u32 div = r->delay_in_ms ? 1000 : 1;
 		const char *unit = r->delay_in_ms ? "ms" : "us";
 
-		sz += scnprintf(buf + sz, len - sz, ",%s=%u", unit, r->delay_us / div);
+		sz += scnprintf(buf + sz, len - sz, ",%s=%llu", unit,
+				(unsigned long long)(r->delay_us / div));
+		for (i = 0; i < INJ_DC_NR; i++)
+			if (r->delay_cls_set & (1U << i))
+				sz += scnprintf(buf + sz, len - sz, ",%s=%llu", delay_classes[i],
+						(unsigned long long)(r->delay_cls_us[i] / div));
 		if (r->jitter_us)
 			sz += scnprintf(buf + sz, len - sz, ",jitter=%u", r->jitter_us / div);
 		break;
@@ -878,6 +1153,8 @@ int inj_format_rule(const struct inj_rule *r, char *buf, size_t len)
 		if (r->corrupt_offset >= 0)
 			sz += scnprintf(buf + sz, len - sz, ",offset=%lld",
 					(long long)r->corrupt_offset);
+		if (r->corrupt_mode == INJ_CORRUPT_SET)
+			sz += scnprintf(buf + sz, len - sz, ",value=%u", r->corrupt_value);
 		break;
 	case INJ_TORN:
 		/* 0: one block, until inj_rule_fit() has seen the device */
@@ -900,6 +1177,12 @@ int inj_format_rule(const struct inj_rule *r, char *buf, size_t len)
 	return sz;
 }
 
+/* The events a rule is indexed under: its own, and the writes that heal it. */
+static u32 inj_index_events(const struct inj_rule *r)
+{
+	return r->events | (r->heal ? INJ_EV_HEAL : 0);
+}
+
 /*
  * Index a rule array (table order) by event. The ruleset references the
  * rules; inj_ruleset_free() leaves them alone, inj_ruleset_free_all() does
@@ -914,7 +1197,7 @@ struct inj_ruleset *inj_ruleset_build(struct inj_rule **rules, u32 nr)
 
 	for (i = 0; i < nr; i++)
 		for (e = 0; e < INJ_EV_NR; e++)
-			total += !!(rules[i]->events & INJ_EV_BIT(e));
+			total += !!(inj_index_events(rules[i]) & INJ_EV_BIT(e));
 
 	rs = inj_zalloc(sizeof(*rs) + total * sizeof(*slot));
 	if (!rs)
@@ -935,7 +1218,7 @@ struct inj_ruleset *inj_ruleset_build(struct inj_rule **rules, u32 nr)
 		for (i = 0; i < nr; i++) {
 			struct inj_rule *r = rules[i];
 
-			if (!(r->events & INJ_EV_BIT(e)))
+			if (!(inj_index_events(r) & INJ_EV_BIT(e)))
 				continue;
 			l->rules[l->nr++] = r;
 			if (!r->has_range) {
@@ -991,6 +1274,9 @@ int inj_ruleset_find(const struct inj_ruleset *rs, u32 id)
 void inj_engine_init(struct inj_engine *eng, u64 seed)
 {
 	inj_state_set(&eng->state, 1);
+	inj_state_set(&eng->dust_on, 0);
+	inj_ctr_set(&eng->load_ns, 0);
+	inj_ctr_set(&eng->resume_ns, 0);
 #ifdef __KERNEL__
 	spin_lock_init(&eng->prng_lock);
 #endif
@@ -1041,6 +1327,21 @@ static bool static_match(const struct inj_rule *r, const struct inj_req *req, u6
 	return true;
 }
 
+/*
+ * Whether @now lies in the down part of a window: dm-flakey's cycle of up=
+ * seconds passing requests, then down= seconds in which the rule acts,
+ * from the table load or the last resume (from=).
+ */
+static bool window_down(const struct inj_rule *r, const struct inj_engine *eng, u64 now)
+{
+	u64 epoch = inj_ctr_read(r->window_from == INJ_FROM_RESUME ? &eng->resume_ns :
+				 &eng->load_ns);
+	u64 period = ((u64)r->up_s + r->down_s) * NSEC_PER_SEC, rem;
+
+	div64_u64_rem(now > epoch ? now - epoch : 0, period, &rem);
+	return rem >= (u64)r->up_s * NSEC_PER_SEC;
+}
+
 static bool count_match(struct inj_rule *r)
 {
 	s64 n;
@@ -1088,6 +1389,27 @@ again:
 
 		if (r->state && r->state != state)
 			continue;
+		if (r->has_block && !inj_state_read(&eng->dust_on))
+			continue;
+		if (r->has_window && !window_down(r, eng, req->now_ns))
+			continue;
+		if (r->heal) {
+			if (inj_rule_healed(r))
+				continue;
+			/*
+			 * A write to the range: the first heal_n fail, the
+			 * next heals the rule and goes on down the walk.
+			 */
+			if (INJ_EV_BIT(req->ev) & INJ_EV_HEAL) {
+				if (!static_match(r, req, dev_len) ||
+				    (u64)inj_ctr_inc(&r->writes) > r->heal_n)
+					continue;
+				if (r->new_state)
+					move = r;
+				act = r;
+				break;
+			}
+		}
 		if (!static_match(r, req, dev_len) || !count_match(r))
 			continue;
 		if (r->probability && inj_engine_below(eng, 100) >= r->probability)

@@ -83,6 +83,18 @@ enum inj_event {
 
 #define INJ_EV_BIT(e)		(1U << (e))
 #define INJ_EV_ALL		(INJ_EV_BIT(INJ_EV_NR) - 1)
+/* The requests that change data and so heal a "heal" rule's range. */
+#define INJ_EV_HEAL		(INJ_EV_BIT(INJ_EV_WRITE) | INJ_EV_BIT(INJ_EV_WRITE_ZEROES) | \
+				 INJ_EV_BIT(INJ_EV_DISCARD) | INJ_EV_BIT(INJ_EV_ZONE_APPEND))
+/* ev_name of a rule whose event= is a list */
+#define INJ_EV_LIST		0xff
+
+/* dm-delay's classes: reads, flushes, and every other request (writes). */
+enum inj_delay_class { INJ_DC_READ, INJ_DC_WRITE, INJ_DC_FLUSH, INJ_DC_NR };
+
+/* dm-delay's own limit: a delay is an unsigned int of milliseconds. */
+#define INJ_DELAY_MAX_US	(4294967295ULL * 1000)
+#define INJ_JITTER_MAX_US	2147483647U
 
 enum inj_type {
 	INJ_ERROR,
@@ -104,13 +116,14 @@ enum inj_type {
 
 enum inj_count_mode { INJ_COUNT_ALL, INJ_COUNT_ONCE, INJ_COUNT_NTH, INJ_COUNT_EVERY };
 enum inj_when { INJ_WHEN_WORKER, INJ_WHEN_IMMEDIATELY, INJ_WHEN_AFTER };
-enum inj_corrupt_mode { INJ_CORRUPT_FLIP, INJ_CORRUPT_ZERO, INJ_CORRUPT_RANDOM };
+enum inj_corrupt_mode { INJ_CORRUPT_FLIP, INJ_CORRUPT_ZERO, INJ_CORRUPT_RANDOM, INJ_CORRUPT_SET };
+enum inj_window_from { INJ_FROM_LOAD, INJ_FROM_RESUME };
 
 struct inj_rule {
 	u32 id;
 	u8 type;
 	u16 events;		/* INJ_EV_BIT mask */
-	u8 ev_name;		/* enum inj_event, or INJ_EV_NR for "any" */
+	u8 ev_name;		/* enum inj_event, INJ_EV_NR for "any", INJ_EV_LIST */
 	u8 req_flags;		/* INJ_F_* that must all be present */
 	u8 count_mode;
 	u8 probability;		/* percent; 0 = always */
@@ -119,12 +132,23 @@ struct inj_rule {
 	u8 silent;		/* torn: report success */
 	u8 corrupt_mode;
 	u8 delay_in_ms;		/* delay and jitter were given in ms */
+	u8 delay_cls_set;	/* BIT(class) of read=, write=, flush= given */
+	u8 corrupt_value;	/* mode=set */
+	u8 has_window;		/* up= and down= */
+	u8 window_from;		/* enum inj_window_from */
+	u8 heal;		/* a write to the range heals the rule */
+	u8 has_block;		/* block=: a dm-dust bad block */
 	int state;		/* 0 = any state */
 	int new_state;		/* 0 = no transition */
 	int err;		/* positive errno for error and torn */
 	u64 count_n;		/* nth / every */
 	u64 lo, hi;		/* inclusive sector range */
-	u32 delay_us, jitter_us;
+	u64 delay_us;		/* ms= or us=, in us */
+	u64 delay_cls_us[INJ_DC_NR];	/* read=, write=, flush=, in us */
+	u32 jitter_us;
+	u32 up_s, down_s;	/* window: acts in the down part of each cycle */
+	u32 heal_n;		/* writes failed before one heals the rule */
+	u64 block;		/* block=, in dust: blocks */
 	u32 corrupt_bytes;
 	s64 corrupt_offset;	/* -1 = random */
 	u32 torn_sectors;	/* 0 = one block, see inj_rule_fit() */
@@ -132,6 +156,7 @@ struct inj_rule {
 	char tag[INJ_TAG_MAX];
 	struct inj_ctr matches;	/* requests that met the static conditions */
 	struct inj_ctr hits;		/* actions taken */
+	struct inj_ctr writes;		/* heal: writes that reached the range */
 	/*
 	 * References: the rule set's, and one per request a break rule holds,
 	 * so that the tag outlives a remove (see inj_rule_put()).
@@ -143,6 +168,7 @@ struct inj_opts {
 	u64 seed;
 	u32 max_transfer;	/* bytes, 0 = unlimited */
 	u32 align;		/* bytes, 0 = device's own */
+	u32 dust_bs;		/* dust: block size in bytes, 0 = none */
 	bool seed_set;
 	bool log;
 	bool log_set;
@@ -164,6 +190,7 @@ struct inj_req {
 	u8 flags;
 	u64 sector;
 	u64 nr_sectors;
+	u64 now_ns;		/* monotonic clock, for up=/down= windows */
 };
 
 /* An immutable rule set; replaced as a whole (RCU in the kernel). */
@@ -200,6 +227,9 @@ static inline bool inj_may_match(const struct inj_ruleset *rs, const struct inj_
 
 struct inj_engine {
 	struct inj_state state;
+	struct inj_state dust_on;	/* dust "enable"d: block= rules act */
+	struct inj_ctr load_ns;		/* epochs of up=/down= windows */
+	struct inj_ctr resume_ns;
 #ifdef __KERNEL__
 	spinlock_t prng_lock;		/* serialises prng */
 #endif
@@ -213,6 +243,9 @@ int inj_parse_rule(const char *word, u64 dev_len, struct inj_rule **rule,
 		   const char **err);
 int inj_opts_fit(const struct inj_opts *o, u32 lbs, const char **err);
 int inj_rule_fit(struct inj_rule *r, u32 lbs, u32 align, const char **err);
+int inj_rule_fit_dust(struct inj_rule *r, u32 dust_bs, u64 dev_len, const char **err);
+bool inj_rule_healed(const struct inj_rule *r);
+u64 inj_rule_delay_us(const struct inj_rule *r, unsigned int ev);
 int inj_format_rule(const struct inj_rule *r, char *buf, size_t len);
 int inj_format_opts(const struct inj_opts *o, char *buf, size_t len);
 unsigned int inj_nr_opts(const struct inj_opts *o);

@@ -16,6 +16,7 @@
 #include <linux/hrtimer.h>
 #include <linux/mempool.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/workqueue.h>
 #include <linux/device-mapper.h>
 
@@ -47,6 +48,7 @@ struct inject_c {
 	struct inject_span span[INJ_EV_NR];
 	struct mutex rules_lock;	/* serialises rule set replacement */
 	u32 next_id;
+	bool dust_quiet;		/* dm-dust's "quiet": no log lines */
 
 	spinlock_t lock;		/* protects everything below */
 	struct bio_list complete;	/* failed requests to end from the worker */
@@ -74,6 +76,7 @@ struct inject_corrupt {
 	u32 len;
 	u64 seed;
 	u8 mode;
+	u8 value;			/* mode=set */
 };
 
 /*
@@ -169,15 +172,18 @@ static void inject_submit_list(struct bio *bio)
 	}
 }
 
-static void inject_damage(u8 *p, u32 len, u8 mode, struct dmtk_prng *prng)
+static void inject_damage(u8 *p, u32 len, const struct inject_corrupt *c,
+			  struct dmtk_prng *prng)
 {
 	u32 i;
 
 	for (i = 0; i < len; i++) {
-		if (mode == INJ_CORRUPT_FLIP)
+		if (c->mode == INJ_CORRUPT_FLIP)
 			p[i] ^= 0xff;
-		else if (mode == INJ_CORRUPT_ZERO)
+		else if (c->mode == INJ_CORRUPT_ZERO)
 			p[i] = 0;
+		else if (c->mode == INJ_CORRUPT_SET)
+			p[i] = c->value;
 		else
 			p[i] ^= 1 + dmtk_prng_below(prng, 255);
 	}
@@ -198,7 +204,7 @@ static void inject_damage_bio(struct bio *bio, const struct inject_corrupt *c)
 		if (a < b) {
 			u8 *p = bvec_kmap_local(&bv);
 
-			inject_damage(p + (a - pos), b - a, c->mode, &prng);
+			inject_damage(p + (a - pos), b - a, c, &prng);
 			kunmap_local(p);
 		}
 		pos += bv.bv_len;
@@ -281,7 +287,7 @@ static void inject_corrupt_write(struct inject_c *ic, struct bio *bio)
 		done += bv.bv_len;
 	}
 	dmtk_prng_seed(&prng, c->seed);
-	inject_damage(buf + c->off - first, min(c->len, done - (c->off - first)), c->mode, &prng);
+	inject_damage(buf + c->off - first, min(c->len, done - (c->off - first)), c, &prng);
 
 	bounce = bio_alloc_bioset(bio->bi_bdev, 1, bio->bi_opf & ~(REQ_POLLED | REQ_NOWAIT),
 				  GFP_NOIO, &ic->bs);
@@ -448,10 +454,13 @@ static int inject_ctr_rules(struct dm_target *ti, struct inject_c *ic, struct dm
 		goto out;
 	}
 
-	/* the block checks need align:, which may follow the rules */
+	/* the block checks need align: and dust:, which may follow the rules */
 	r = inj_opts_fit(&ic->opts, lbs, &err);
-	for (i = 0; !r && i < nr; i++)
+	for (i = 0; !r && i < nr; i++) {
 		r = inj_rule_fit(rules[i], lbs, ic->opts.align, &err);
+		if (!r)
+			r = inj_rule_fit_dust(rules[i], ic->opts.dust_bs, ti->len, &err);
+	}
 	if (r) {
 		ti->error = (char *)err;
 		goto out;
@@ -476,6 +485,7 @@ out:
 static int inject_ctr_opts(struct dm_target *ti, struct inject_c *ic)
 {
 	sector_t align = ic->opts.align >> SECTOR_SHIFT;
+	u32 io_len;
 
 	if (align && ((ti->begin | ti->len | ic->start) & (align - 1))) {
 		ti->error = "Target start, length and offset must be multiples of align:";
@@ -485,10 +495,15 @@ static int inject_ctr_opts(struct dm_target *ti, struct inject_c *ic)
 		ti->error = "max_transfer: must be a multiple of align:";
 		return -EINVAL;
 	}
-	if (ic->opts.max_transfer) {
-		if (dm_set_target_max_io_len(ti, ic->opts.max_transfer >> SECTOR_SHIFT))
-			return -EINVAL;
-	}
+	/*
+	 * dust: splits requests at its blocks, as dm-dust does, so that a
+	 * write heals or fails one block and the others land.
+	 */
+	io_len = ic->opts.max_transfer >> SECTOR_SHIFT;
+	if (ic->opts.dust_bs && (!io_len || ic->opts.dust_bs >> SECTOR_SHIFT < io_len))
+		io_len = ic->opts.dust_bs >> SECTOR_SHIFT;
+	if (io_len && dm_set_target_max_io_len(ti, io_len))
+		return -EINVAL;
 	return 0;
 }
 
@@ -559,6 +574,9 @@ static int inject_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	if (r)
 		goto bad;
 	inj_engine_init(&ic->eng, ic->opts.seed);
+	/* up=/down= windows count from here (and from=resume from each resume) */
+	inj_ctr_set(&ic->eng.load_ns, ktime_get_ns());
+	inj_ctr_set(&ic->eng.resume_ns, ktime_get_ns());
 
 	r = bioset_init(&ic->bs, 16, 0, BIOSET_NEED_BVECS);
 	if (r) {
@@ -676,6 +694,7 @@ static bool inject_corrupt_setup(struct inject_c *ic, struct bio *bio,
 	}
 	c->len = len;
 	c->mode = r->corrupt_mode;
+	c->value = r->corrupt_value;
 	c->seed = inj_engine_next(&ic->eng);
 	c->iter = bio->bi_iter;
 	c->ic = ic;
@@ -691,17 +710,18 @@ static bool inject_corrupt_setup(struct inject_c *ic, struct bio *bio,
  * breakpoint for want of memory.
  */
 static bool inject_hold(struct inject_c *ic, struct bio *bio, const struct inj_rule *r,
-			struct inj_rule *brk)
+			struct inj_rule *brk, u8 ev)
 {
 	struct inject_pb *pb = inject_pb(bio);
 	unsigned long flags;
 	ktime_t expires = 0;
 
 	if (r->type == INJ_DELAY) {
-		u32 us = r->delay_us;
+		/* jitter is at most every class's delay and below 2^31 us */
+		u64 us = inj_rule_delay_us(r, ev);
 
 		if (r->jitter_us)
-			us += inj_engine_below(&ic->eng, 2 * r->jitter_us + 1) - r->jitter_us;
+			us = us + inj_engine_below(&ic->eng, 2 * r->jitter_us + 1) - r->jitter_us;
 		expires = ktime_add_us(ktime_get(), us);
 	}
 
@@ -739,7 +759,7 @@ static void inject_queue(struct inject_c *ic, struct bio_list *list, struct bio 
 }
 
 static int inject_act(struct inject_c *ic, struct bio *bio, const struct inj_rule *r,
-		      struct inj_rule *brk)
+		      struct inj_rule *brk, u8 ev)
 {
 	struct inject_pb *pb = inject_pb(bio);
 
@@ -760,7 +780,7 @@ static int inject_act(struct inject_c *ic, struct bio *bio, const struct inj_rul
 	case INJ_DELAY:
 	case INJ_BREAK:
 		inject_remap(ic, bio);
-		if (inject_hold(ic, bio, r, brk))
+		if (inject_hold(ic, bio, r, brk, ev))
 			return DM_MAPIO_SUBMITTED;
 		return DM_MAPIO_REMAPPED;
 	case INJ_CORRUPT:
@@ -807,6 +827,7 @@ static noinline int inject_map_rules(struct dm_target *ti, struct bio *bio,
 	struct inj_rule *r, rule, *brk = NULL;
 
 	req->flags = inject_req_flags(bio->bi_opf);
+	req->now_ns = ktime_get_ns();
 	rcu_read_lock();
 	r = inj_evaluate(rcu_dereference(ic->rules), &ic->eng, req, ti->len);
 	if (r) {
@@ -828,7 +849,7 @@ static noinline int inject_map_rules(struct dm_target *ti, struct bio *bio,
 			     dm_device_name(ic->md), rule.id, inj_type_name(rule.type),
 			     inj_event_name(req->ev), (unsigned long long)req->sector,
 			     (unsigned long long)req->nr_sectors);
-	return inject_act(ic, bio, &rule, brk);
+	return inject_act(ic, bio, &rule, brk, req->ev);
 }
 
 static int inject_map(struct dm_target *ti, struct bio *bio)
@@ -873,13 +894,22 @@ static void inject_presuspend(struct dm_target *ti)
 	inject_submit_list(bio_list_get(&release));
 }
 
-static void inject_resume(struct dm_target *ti)
+static void inject_presuspend_undo(struct dm_target *ti)
 {
 	struct inject_c *ic = ti->private;
 
 	spin_lock_irq(&ic->lock);
 	ic->suspending = false;
 	spin_unlock_irq(&ic->lock);
+}
+
+/* A resume starts the from=resume windows over. */
+static void inject_resume(struct dm_target *ti)
+{
+	struct inject_c *ic = ti->private;
+
+	inj_ctr_set(&ic->eng.resume_ns, ktime_get_ns());
+	inject_presuspend_undo(ti);
 }
 
 static void inject_status(struct dm_target *ti, status_type_t type,
@@ -928,7 +958,7 @@ static void inject_status(struct dm_target *ti, status_type_t type,
 }
 
 static int inject_msg_add(struct inject_c *ic, const char *word, char *result,
-			  unsigned int maxlen)
+			  unsigned int maxlen, bool reply)
 {
 	struct inj_ruleset *old = inject_rules(ic), *rs;
 	struct inj_rule **rules, *rule;
@@ -945,6 +975,8 @@ static int inject_msg_add(struct inject_c *ic, const char *word, char *result,
 	if (!r) {
 		r = inj_rule_fit(rule, bdev_logical_block_size(ic->dev->bdev), ic->opts.align,
 				 &err);
+		if (!r)
+			r = inj_rule_fit_dust(rule, ic->opts.dust_bs, ic->ti->len, &err);
 		if (r)
 			kfree(rule);
 	}
@@ -963,6 +995,8 @@ static int inject_msg_add(struct inject_c *ic, const char *word, char *result,
 		goto nomem;
 	rule->id = ++ic->next_id;
 	inject_replace_rules(ic, rs);
+	if (!reply)
+		return 0;
 	DMEMIT("%u", rule->id);
 	return 1;
 nomem:
@@ -1062,11 +1096,195 @@ static void inject_reset(struct inject_c *ic)
 	for (i = 0; i < rs->nr; i++) {
 		inj_ctr_set(&rs->rules[i]->hits, 0);
 		inj_ctr_set(&rs->rules[i]->matches, 0);
+		inj_ctr_set(&rs->rules[i]->writes, 0);
 	}
+	inj_ctr_set(&ic->eng.load_ns, ktime_get_ns());
+	inj_ctr_set(&ic->eng.resume_ns, ktime_get_ns());
 	spin_lock_irq(&ic->eng.prng_lock);
 	dmtk_prng_seed(&ic->eng.prng, ic->opts.seed);
 	spin_unlock_irq(&ic->eng.prng_lock);
 	inj_state_set(&ic->eng.state, 1);
+}
+
+/*
+ * dm-dust's messages, as sugar over block= rules: a bad block is the rule
+ * "error:event=read,block=<b>,heal=<n>", which a write heals, and a healed
+ * rule is a block dm-dust has forgotten. The replies are dm-dust's.
+ */
+static bool drop_block(struct inj_rule *r, const void *arg)
+{
+	return r->has_block && r->block == *(const u64 *)arg;
+}
+
+static bool drop_all_blocks(struct inj_rule *r, const void *arg)
+{
+	return r->has_block;
+}
+
+static bool inject_is_badblock(const struct inj_rule *r)
+{
+	return r->has_block && !inj_rule_healed(r);
+}
+
+static struct inj_rule *inject_find_badblock(struct inject_c *ic, u64 block)
+{
+	struct inj_ruleset *rs = inject_rules(ic);
+	u32 i;
+
+	for (i = 0; i < rs->nr; i++)
+		if (inject_is_badblock(rs->rules[i]) && rs->rules[i]->block == block)
+			return rs->rules[i];
+	return NULL;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int inject_dust_list(struct inject_c *ic, char *result, unsigned int maxlen)
+{
+	struct inj_ruleset *rs = inject_rules(ic);
+	unsigned int sz = 0;
+	u32 i, n = 0;
+	u64 *blocks;
+
+	blocks = kvcalloc(rs->nr ?: 1, sizeof(*blocks), GFP_KERNEL);
+	if (!blocks)
+		return -ENOMEM;
+	for (i = 0; i < rs->nr; i++)
+		if (inject_is_badblock(rs->rules[i]))
+			blocks[n++] = rs->rules[i]->block;
+	sort(blocks, n, sizeof(*blocks), cmp_u64, NULL);
+	for (i = 0; i < n; i++)
+		DMEMIT("%llu\n", (unsigned long long)blocks[i]);
+	if (!n)
+		DMEMIT("No blocks in badblocklist");
+	kvfree(blocks);
+	return 1;
+}
+
+static const char * const dust_msgs[] = {
+	"addbadblock", "removebadblock", "queryblock", "clearbadblocks",
+	"countbadblocks", "listbadblocks", "enable", "disable", "quiet",
+};
+
+/* A dm-dust message; -ENOTTY when @argv[0] is not one. */
+static int inject_dust_message(struct inject_c *ic, unsigned int argc, char **argv,
+			       char *result, unsigned int maxlen)
+{
+	const char *name = dm_device_name(ic->md);
+	unsigned long long block = 0, cnt = 0;
+	u64 spb = ic->opts.dust_bs >> SECTOR_SHIFT;
+	char word[64];
+	unsigned int i, sz = 0;
+	bool takes_block;
+	int r;
+
+	for (i = 0; i < ARRAY_SIZE(dust_msgs); i++)
+		if (!strcasecmp(argv[0], dust_msgs[i]))
+			break;
+	if (i == ARRAY_SIZE(dust_msgs))
+		return -ENOTTY;
+	if (!spb) {
+		DMERR("%s: %s: dm-dust's messages need the dust:<block size> option", name,
+		      dust_msgs[i]);
+		return -EINVAL;
+	}
+	takes_block = i < 3;
+	if (argc != 1 + takes_block + (i == 0 && argc == 3)) {
+		if (takes_block && argc == 1)
+			DMERR("%s: %s requires an additional argument", name, dust_msgs[i]);
+		else
+			DMERR("%s: %s: invalid number of arguments '%u'", name, dust_msgs[i], argc);
+		return -EINVAL;
+	}
+	if (takes_block) {
+		if (inject_parse_ull(argv[1], U64_MAX, &block)) {
+			DMERR("%s: %s: invalid block number '%.32s'", name, dust_msgs[i], argv[1]);
+			return -EINVAL;
+		}
+		/* dm-dust's wording; blocks count from the start of the target */
+		if (block >= div64_u64(ic->ti->len + spb - 1, spb)) {
+			DMERR("%s: selected block value out of range", name);
+			return -EINVAL;
+		}
+	}
+	if (argc == 3 && (inject_parse_ull(argv[2], 255, &cnt))) {
+		DMERR("%s: selected write fail count out of range", name);
+		return -EINVAL;
+	}
+
+	switch (i) {
+	case 0:		/* addbadblock <block> [<write fail count>] */
+		if (inject_find_badblock(ic, block)) {
+			if (!ic->dust_quiet)
+				DMERR("%s: dust_add_block: block %llu already in badblocklist",
+				      name, block);
+			return -EINVAL;
+		}
+		/* a healed rule for the block is a block dm-dust has forgotten */
+		r = inject_msg_drop(ic, drop_block, &block);
+		if (r && r != -ENOENT)
+			return r;
+		snprintf(word, sizeof(word), "error:event=read,block=%llu,heal=%llu", block, cnt);
+		r = inject_msg_add(ic, word, result, maxlen, false);
+		if (!r && !ic->dust_quiet)
+			DMINFO("%s: badblock added at block %llu with write fail count %llu",
+			       name, block, cnt);
+		return r;
+	case 1:		/* removebadblock <block> */
+		if (!inject_find_badblock(ic, block)) {
+			if (!ic->dust_quiet)
+				DMERR("%s: dust_remove_block: block %llu not found in badblocklist",
+				      name, block);
+			return -EINVAL;
+		}
+		r = inject_msg_drop(ic, drop_block, &block);
+		if (!r && !ic->dust_quiet)
+			DMINFO("%s: badblock removed at block %llu", name, block);
+		return r;
+	case 2:		/* queryblock <block> */
+		DMEMIT("dust_query_block: block %llu %sfound in badblocklist", block,
+		       inject_find_badblock(ic, block) ? "" : "not ");
+		return 1;
+	case 3: {	/* clearbadblocks */
+		struct inj_ruleset *rs = inject_rules(ic);
+		bool any = false;
+		u32 j;
+
+		for (j = 0; j < rs->nr; j++)
+			any |= inject_is_badblock(rs->rules[j]);
+		r = inject_msg_drop(ic, drop_all_blocks, NULL);
+		if (r && r != -ENOENT)
+			return r;
+		DMEMIT("dust_clear_badblocks: %s",
+		       any ? "badblocks cleared" : "no badblocks found");
+		return 1;
+	}
+	case 4: {	/* countbadblocks */
+		struct inj_ruleset *rs = inject_rules(ic);
+		u32 j, n = 0;
+
+		for (j = 0; j < rs->nr; j++)
+			n += inject_is_badblock(rs->rules[j]);
+		DMEMIT("countbadblocks: %u badblock(s) found", n);
+		return 1;
+	}
+	case 5:		/* listbadblocks */
+		return inject_dust_list(ic, result, maxlen);
+	case 6:		/* enable */
+	case 7:		/* disable */
+		DMINFO("%s: %s read failures on bad sectors", name,
+		       i == 6 ? "enabling" : "disabling");
+		inj_state_set(&ic->eng.dust_on, i == 6);
+		return 0;
+	default:	/* quiet: toggles, as dm-dust's does */
+		ic->dust_quiet = !ic->dust_quiet;
+		return 0;
+	}
 }
 
 static int inject_message(struct dm_target *ti, unsigned int argc, char **argv,
@@ -1083,8 +1301,15 @@ static int inject_message(struct dm_target *ti, unsigned int argc, char **argv,
 	}
 
 	mutex_lock(&ic->rules_lock);
+	r = inject_dust_message(ic, argc, argv, result, maxlen);
+	if (r != -ENOTTY) {
+		if (r == -ENOMEM)
+			DMERR("%s: %s: out of memory", name, argv[0]);
+		goto out;
+	}
+	r = -EINVAL;
 	if (!strcasecmp(argv[0], "add") && argc == 2) {
-		r = inject_msg_add(ic, argv[1], result, maxlen);
+		r = inject_msg_add(ic, argv[1], result, maxlen, true);
 	} else if (!strcasecmp(argv[0], "remove") && argc == 2) {
 		u32 id;
 
@@ -1208,7 +1433,7 @@ static struct target_type inject_target = {
 	.dtr		 = inject_dtr,
 	.map		 = inject_map,
 	.presuspend	 = inject_presuspend,
-	.presuspend_undo = inject_resume,
+	.presuspend_undo = inject_presuspend_undo,
 	.resume		 = inject_resume,
 	.status		 = inject_status,
 	.message	 = inject_message,

@@ -18,7 +18,13 @@
  *
  * Binary part: byte 0 picks the device length; then 12 bytes per request:
  * event, flags, sector (6 bytes, reduced into the device), length (4
- * bytes, clamped to the device's end).
+ * bytes, clamped to the device's end). The flags byte also carries the
+ * clock and dm-dust's switch: bits 4-5 advance the monotonic clock by
+ * that many 700 ms steps before the request (for up=/down= windows), bit
+ * 6 toggles "enable"/"disable" (block= rules), bit 7 makes a flush empty.
+ * block= rules are fitted to the dust: block size (512 without one) once
+ * every word is in, as the target does; a rule that does not fit is left
+ * out.
  */
 #include "../../dm-inject/inject-rules.c"
 #include "fuzz-host.h"
@@ -42,7 +48,12 @@ static const int carried[] = {
 struct model_rule {
 	u64 matches;
 	u64 hits;
+	u64 writes;		/* heal: writes that reached its range */
 };
+
+/* The engine's epochs in the harness: table load at 0, resume at 1.5 s. */
+#define LOAD_NS		0ULL
+#define RESUME_NS	1500000000ULL
 
 static void check_bounds(const struct inj_rule *r, u64 dev_len)
 {
@@ -50,9 +61,20 @@ static void check_bounds(const struct inj_rule *r, u64 dev_len)
 	size_t i;
 
 	FUZZ_ASSERT(r->type < INJ_TYPE_NR);
-	FUZZ_ASSERT(r->ev_name <= INJ_EV_NR);
+	FUZZ_ASSERT(r->ev_name <= INJ_EV_NR || r->ev_name == INJ_EV_LIST);
 	FUZZ_ASSERT(r->events && !(r->events & ~INJ_EV_ALL));
-	FUZZ_ASSERT(r->events == (r->ev_name == INJ_EV_NR ? INJ_EV_ALL : INJ_EV_BIT(r->ev_name)));
+	if (r->ev_name != INJ_EV_LIST)
+		FUZZ_ASSERT(r->events == (r->ev_name == INJ_EV_NR ? INJ_EV_ALL :
+					  INJ_EV_BIT(r->ev_name)));
+	FUZZ_ASSERT(!r->has_window || (u64)r->up_s + r->down_s > 0);
+	FUZZ_ASSERT(r->has_window || (!r->up_s && !r->down_s && !r->window_from));
+	FUZZ_ASSERT(r->window_from <= INJ_FROM_RESUME);
+	if (r->heal)
+		FUZZ_ASSERT(r->type == INJ_ERROR && (r->has_range || r->has_block) &&
+			    !(r->events & INJ_EV_HEAL));
+	else
+		FUZZ_ASSERT(!r->heal_n);
+	FUZZ_ASSERT(!r->has_block || (r->type == INJ_ERROR && !r->has_range));
 	FUZZ_ASSERT(!(r->req_flags & ~0xfU));
 	FUZZ_ASSERT(r->probability <= 100);
 	FUZZ_ASSERT(r->state >= 0 && r->new_state >= 0);
@@ -70,12 +92,25 @@ static void check_bounds(const struct inj_rule *r, u64 dev_len)
 	FUZZ_ASSERT(ok);
 	switch (r->type) {
 	case INJ_DELAY:
-		FUZZ_ASSERT(r->delay_us <= 60000000U && r->jitter_us <= r->delay_us);
+		FUZZ_ASSERT(r->delay_us + r->jitter_us <= INJ_DELAY_MAX_US &&
+			    r->jitter_us <= r->delay_us && r->jitter_us <= INJ_JITTER_MAX_US);
 		FUZZ_ASSERT(!r->delay_in_ms || (!(r->delay_us % 1000) && !(r->jitter_us % 1000)));
+		FUZZ_ASSERT(!(r->delay_cls_set & ~7U));
+		for (i = 0; i < INJ_DC_NR; i++) {
+			u64 d = r->delay_cls_us[i];
+
+			if (!(r->delay_cls_set & (1U << i))) {
+				FUZZ_ASSERT(!d);
+				continue;
+			}
+			FUZZ_ASSERT(d + r->jitter_us <= INJ_DELAY_MAX_US && r->jitter_us <= d);
+			FUZZ_ASSERT(!r->delay_in_ms || !(d % 1000));
+		}
 		break;
 	case INJ_CORRUPT:
 		FUZZ_ASSERT(r->corrupt_bytes >= 1 && r->corrupt_bytes <= INJ_CORRUPT_MAX);
-		FUZZ_ASSERT(r->corrupt_mode <= INJ_CORRUPT_RANDOM);
+		FUZZ_ASSERT(r->corrupt_mode <= INJ_CORRUPT_SET);
+		FUZZ_ASSERT(r->corrupt_mode == INJ_CORRUPT_SET || !r->corrupt_value);
 		FUZZ_ASSERT(r->corrupt_offset >= -1 && r->corrupt_offset <= 0x7fffffffLL);
 		FUZZ_ASSERT(!(r->events & ~(INJ_EV_BIT(INJ_EV_READ) | INJ_EV_BIT(INJ_EV_WRITE))));
 		break;
@@ -105,6 +140,8 @@ static bool same_rule(const struct inj_rule *a, const struct inj_rule *b)
 	struct inj_rule x = *a, y = *b;
 
 	x.id = y.id = 0;
+	inj_ctr_set(&x.writes, 0);
+	inj_ctr_set(&y.writes, 0);
 	inj_ctr_set(&x.matches, 0);
 	inj_ctr_set(&y.matches, 0);
 	inj_ctr_set(&x.hits, 0);
@@ -162,7 +199,21 @@ static void check_opts_roundtrip(const struct inj_opts *o)
 	FUZZ_ASSERT(words == inj_nr_opts(o));
 	FUZZ_ASSERT(o2.seed_set == o->seed_set && o2.seed == (o->seed_set ? o->seed : 0));
 	FUZZ_ASSERT(o2.log == o->log && o2.max_transfer == o->max_transfer &&
-		    o2.align == o->align);
+		    o2.align == o->align && o2.dust_bs == o->dust_bs);
+	if (o->dust_bs)
+		FUZZ_ASSERT(o->dust_bs >= 512 && o->dust_bs <= (1U << 30) &&
+			    !(o->dust_bs & (o->dust_bs - 1)));
+}
+
+static bool model_cond(const struct inj_rule *r, const struct inj_req *q, u64 dev_len);
+
+/* dm-flakey's test: whole seconds since the epoch, modulo the cycle. */
+static bool model_down(const struct inj_rule *r, u64 now)
+{
+	u64 epoch = r->window_from == INJ_FROM_RESUME ? RESUME_NS : LOAD_NS;
+	u64 secs = (now > epoch ? now - epoch : 0) / 1000000000ULL;
+
+	return secs % ((u64)r->up_s + r->down_s) >= r->up_s;
 }
 
 /* The documented matching rules, independent of inj_evaluate(). */
@@ -170,6 +221,12 @@ static bool model_static(const struct inj_rule *r, const struct inj_req *q, u64 
 {
 	if (!(r->events & INJ_EV_BIT(q->ev)))
 		return false;
+	return model_cond(r, q, dev_len);
+}
+
+/* Everything but the event. */
+static bool model_cond(const struct inj_rule *r, const struct inj_req *q, u64 dev_len)
+{
 	if ((q->flags & r->req_flags) != r->req_flags)
 		return false;
 	/* a sector condition never holds for a request without sectors */
@@ -191,7 +248,7 @@ static bool model_static(const struct inj_rule *r, const struct inj_req *q, u64 
 }
 
 static int model_eval(struct inj_rule **rules, struct model_rule *m, u32 nr, int *state,
-		      struct dmtk_prng *prng, const struct inj_req *q, u64 dev_len)
+		      bool dust_on, struct dmtk_prng *prng, const struct inj_req *q, u64 dev_len)
 {
 	int move = -1, act = -1;
 	u32 i;
@@ -201,6 +258,24 @@ static int model_eval(struct inj_rule **rules, struct model_rule *m, u32 nr, int
 
 		if (r->state && r->state != *state)
 			continue;
+		/* block= rules act while dm-dust's messages have enabled them */
+		if (r->has_block && !dust_on)
+			continue;
+		if (r->has_window && !model_down(r, q->now_ns))
+			continue;
+		if (r->heal) {
+			/* healed: a write reached it after heal= failed ones */
+			if (m[i].writes > r->heal_n)
+				continue;
+			if ((INJ_EV_BIT(q->ev) & INJ_EV_HEAL)) {
+				if (!model_cond(r, q, dev_len) || ++m[i].writes > r->heal_n)
+					continue;
+				if (r->new_state)
+					move = i;
+				act = i;
+				break;
+			}
+		}
 		if (!model_static(r, q, dev_len))
 			continue;
 		if (r->count_mode != INJ_COUNT_ALL) {
@@ -254,8 +329,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t text_len = bin ? (size_t)(bin - data) : size, bin_len = 0;
 	char *text, *p, *save = NULL;
 	u64 dev_len = 131072;
-	u32 nr = 0, i;
+	u32 nr = 0, i, j;
 	int state = 1, nreq = 0;
+	bool dust_on = false;
+	u64 now = 0;
 
 	if (bin) {
 		bin++;
@@ -301,6 +378,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		rules[nr++] = r;
 	}
 	check_opts_roundtrip(&opts);
+	/* block= rules get their sectors once the dust: option is known */
+	for (i = j = 0; i < nr; i++) {
+		const char *err = NULL;
+
+		if (inj_rule_fit_dust(rules[i], opts.dust_bs ?: 512, dev_len, &err)) {
+			FUZZ_ASSERT(rules[i]->has_block && err && *err);
+			kfree(rules[i]);
+			continue;
+		}
+		if (rules[i]->has_block)
+			FUZZ_ASSERT(rules[i]->has_range && rules[i]->lo <= rules[i]->hi &&
+				    rules[i]->hi < dev_len);
+		rules[i]->id = j + 1;
+		rules[j++] = rules[i];
+	}
+	nr = j;
 
 	rs = inj_ruleset_build(rules, nr);
 	FUZZ_ASSERT(rs && rs->nr == nr);
@@ -309,6 +402,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_ASSERT(inj_ruleset_find(rs, nr + 1) == -1);
 	memset(model, 0, sizeof(model));
 	inj_engine_init(&eng, opts.seed);
+	inj_ctr_set(&eng.load_ns, LOAD_NS);
+	inj_ctr_set(&eng.resume_ns, RESUME_NS);
 	dmtk_prng_seed(&prng, opts.seed);
 
 	while (bin_len >= 12 && nreq++ < MAX_REQS) {
@@ -320,6 +415,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		q.ev = bin[0] % (INJ_EV_NR + 1);	/* INJ_EV_NR: an op no event names */
 		q.flags = bin[1] & 0xf;
 		q.sector = get_le(bin + 2, 6) % dev_len;
+		now += ((bin[1] >> 4) & 3) * 700000000ULL;
+		q.now_ns = now;
+		if (bin[1] & 0x40) {
+			dust_on = !dust_on;
+			inj_state_set(&eng.dust_on, dust_on);
+		}
 		len = get_le(bin + 8, 4);
 		if (q.ev == INJ_EV_FLUSH && (bin[1] & 0x80))
 			len = 0;			/* an empty flush */
@@ -331,7 +432,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		act = inj_evaluate(rs, &eng, &q, dev_len);
 		want = q.ev < INJ_EV_NR ?
-			model_eval(rules, model, nr, &state, &prng, &q, dev_len) : -1;
+			model_eval(rules, model, nr, &state, dust_on, &prng, &q, dev_len) : -1;
 		if ((act ? (int)act->id - 1 : -1) != want) {
 			fprintf(stderr, "request ev=%u flags=%#x sector=%llu len=%llu: rule %d acted, the documented walk says %d\n",
 				q.ev, q.flags, (unsigned long long)q.sector,
@@ -342,13 +443,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_ASSERT(q.nr_sectors && q.sector <= act->hi &&
 				    q.sector + q.nr_sectors - 1 >= act->lo);
 		if (act)
-			FUZZ_ASSERT(act->events & INJ_EV_BIT(q.ev));
+			FUZZ_ASSERT((act->events & INJ_EV_BIT(q.ev)) ||
+				    (act->heal && (INJ_EV_BIT(q.ev) & INJ_EV_HEAL)));
+		if (act && act->has_window)
+			FUZZ_ASSERT(model_down(act, q.now_ns));
 		FUZZ_ASSERT(inj_state_read(&eng.state) == state);
 		for (i = 0; i < nr; i++) {
 			FUZZ_ASSERT((u64)inj_ctr_read(&rules[i]->hits) == model[i].hits);
 			if (rules[i]->count_mode != INJ_COUNT_ALL)
 				FUZZ_ASSERT((u64)inj_ctr_read(&rules[i]->matches) ==
 					    model[i].matches);
+			if (rules[i]->heal)
+				FUZZ_ASSERT((u64)inj_ctr_read(&rules[i]->writes) == model[i].writes);
 		}
 	}
 	inj_ruleset_free_all(rs);

@@ -86,6 +86,15 @@ error:event=read,every=18446744073709551615" "$@"
 inj issue13-4kn 3 "max_transfer:6144 misdirect:event=write,shift=1 \
 torn:event=write align:4096" "1 0 0 8" "1 0 8 16"
 inj issue13-remove-id 3 "remove 18446744073709551617 state 4294967297" "$@"
+# issue 15: dm-flakey's windows (flags bits 4-5 advance the clock 700 ms
+# per step, bit 6 toggles dm-dust's enable), event lists, heal, dust blocks,
+# dm-delay's classes and flakey's corrupt_bio_byte
+inj issue15-flakey 3 "error:event=read,up=1,down=2 drop:event=write+flush+discard+write_zeroes,up=0,down=1,from=resume \
+corrupt:event=read,offset=0,mode=set,value=7,up=2,down=1" \
+	"0 0 0 8" "0 48 0 8" "1 48 8 8" "0 48 0 8" "2 176 0 0" "3 16 0 8" "0 48 0 8"
+inj issue15-dust 3 "dust:4096 error:event=read,block=1,heal error:event=read,block=2,heal=2 \
+delay:event=any,ms=10000,write=0,flush=3,jitter=0" \
+	"0 64 8 8" "1 0 8 8" "0 0 8 8" "1 0 16 1" "1 0 16 1" "4 0 16 8" "0 0 16 8" "0 64 16 1" "0 0 16 1"
 
 pv() { printf '%s' "$2" > "$c/verify-opts/$1"; }
 pv policies "on_mismatch:error on_mismatch:log on_mismatch:reference"

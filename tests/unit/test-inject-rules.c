@@ -168,7 +168,7 @@ UNIT_CASE(bad_input_is_rejected_with_a_specific_error)
 	CHECK_STR(reject("error:event=read,"), "Empty rule attribute");
 	CHECK_STR(reject("error:event=read,,once"), "Empty rule attribute");
 	CHECK_STR(reject("error:event=bogus"),
-		  "Unknown event: use read, write, flush, discard, write_zeroes, zone_append, zone_reset, zone_open, zone_close, zone_finish or any");
+		  "Unknown event: use read, write, flush, discard, write_zeroes, zone_append, zone_reset, zone_open, zone_close, zone_finish, a list of them joined by + or any");
 	CHECK_STR(reject("error:event"), "Attribute needs a value");
 	CHECK_STR(reject("error:event=read,once=1"), "Attribute takes no value");
 	CHECK_STR(reject("error:event=read,event=write"), "Rule attribute given twice");
@@ -204,21 +204,26 @@ UNIT_CASE(bad_input_is_rejected_with_a_specific_error)
 	CHECK_STR(reject("delay:event=read,ms=1,us=1"),
 		  "delay rule needs exactly one of ms= and us=");
 	CHECK_STR(reject("delay:event=read,ms=1,jitter=2"), "jitter= larger than the delay");
-	CHECK_STR(reject("delay:event=read,ms=60001"), "Delay plus jitter longer than 60 seconds");
-	CHECK_STR(reject("delay:event=read,ms=30001,jitter=30000"),
-		  "Delay plus jitter longer than 60 seconds");
-	CHECK_STR(reject("delay:event=read,us=59999999,jitter=2"),
-		  "Delay plus jitter longer than 60 seconds");
+	CHECK_STR(reject("delay:event=read,ms=4294967295,jitter=1"),
+		  "Delay plus jitter longer than dm-delay's limit, 4294967295 ms");
+	CHECK_STR(reject("delay:event=read,us=4294967294999,jitter=2"),
+		  "Delay plus jitter longer than dm-delay's limit, 4294967295 ms");
+	CHECK_STR(reject("delay:event=read,ms=10,jitter=2147484"),
+		  "Invalid number in rule attribute jitter=: decimal, at most the delay and 2147483647 us");
+	CHECK_STR(reject("delay:event=any,ms=10,jitter=5,write=4"),
+		  "jitter= larger than the delay");
+	CHECK_STR(reject("delay:event=read,write=5"),
+		  "delay rule needs exactly one of ms= and us=");
 	CHECK_STR(reject("corrupt:event=flush"),
 		  "corrupt applies to event=read or event=write only");
 	CHECK_STR(reject("corrupt:event=any"), "corrupt applies to event=read or event=write only");
-	CHECK_STR(reject("corrupt:event=read,mode=melt"), "mode= must be flip, zero or random");
+	CHECK_STR(reject("corrupt:event=read,mode=melt"), "mode= must be flip, zero, random or set");
 	CHECK_STR(reject("corrupt:event=read,bytes=0"), "bytes= must be 1..4096");
 	CHECK_STR(reject("corrupt:event=read,bytes=4097"), "bytes= must be 1..4096");
 	CHECK_STR(reject("drop:event=read"),
-		  "drop applies to every event but read");
+		  "drop applies to every event but read: name them, e.g. event=write+flush+discard+write_zeroes");
 	CHECK_STR(reject("drop:event=any"),
-		  "drop applies to every event but read");
+		  "drop applies to every event but read: name them, e.g. event=write+flush+discard+write_zeroes");
 	CHECK_STR(reject("torn:event=read,sectors=1"), "torn applies to event=write only");
 	CHECK_STR(reject("torn:event=write,sectors=0"), "torn sectors= must be 1..4294967295");
 	CHECK_STR(reject("misdirect:event=write"), "misdirect rule needs a non-zero shift=");
@@ -258,8 +263,10 @@ UNIT_CASE(numbers_at_and_past_2_32_and_2_64)
 	const char *st = "state= and new_state= must be 1..2147483647";
 	const char *pr = "probability= must be 1..100";
 	const char *ie = "Invalid errno";
-	const char *lg = "Delay plus jitter longer than 60 seconds";
-	const char *jl = "jitter= larger than the delay";
+	const char *lg = "Delay plus jitter longer than dm-delay's limit, 4294967295 ms";
+	const char *wr = bad_numbers[K_WRITE_D], *up = bad_numbers[K_UP];
+	const char *hl = bad_numbers[K_HEAL], *bl = bad_numbers[K_BLOCK];
+	const char *du = "dust: block size must be a power of two from 512 to 1073741824";
 	const char *by = "bytes= must be 1..4096";
 	const char *ts = "torn sectors= must be 1..4294967295";
 	const char *sh = "shift= moves writes past the device";
@@ -284,9 +291,15 @@ UNIT_CASE(numbers_at_and_past_2_32_and_2_64)
 		{ "error:event=read,every=%s", { ok, ok, ok, evy, evy, evy, evy, evy } },
 		{ "error:event=read,probability=%s", { pr, pr, pr, pr, pr, pr, pr, pr } },
 		{ "error:event=read,errno=%s", { ie, ie, ie, ie, ie, ie, ie, ie } },
-		{ "delay:event=read,ms=%s", { lg, ms, ms, ms, ms, ms, ms, ms } },
-		{ "delay:event=read,us=%s", { lg, us, us, us, us, us, us, us } },
-		{ "delay:event=read,ms=10,jitter=%s", { jl, jit, jit, jit, jit, jit, jit, jit } },
+		{ "delay:event=read,ms=%s", { ok, ms, ms, ms, ms, ms, ms, ms } },
+		{ "delay:event=read,us=%s", { ok, ok, us, us, us, us, us, us } },
+		{ "delay:event=read,ms=10,jitter=%s", { jit, jit, jit, jit, jit, jit, jit, jit } },
+		{ "delay:event=read,us=4294967295000,jitter=%s", { jit, jit, jit, jit, jit, jit, jit, jit } },
+		{ "delay:event=read,ms=4294967295,write=%s", { ok, lg, wr, wr, wr, wr, wr, wr } },
+		{ "error:event=read,up=%s,down=1", { ok, up, up, up, up, up, up, up } },
+		{ "error:event=read,sector=0,heal=%s", { ok, hl, hl, hl, hl, hl, hl, hl } },
+		{ "error:event=read,block=%s", { ok, ok, ok, bl, bl, bl, bl, bl } },
+		{ "dust:%s", { du, du, du, du, du, du, du, du } },
 		{ "corrupt:event=read,bytes=%s", { by, by, by, by, by, by, by, by } },
 		{ "corrupt:event=read,offset=%s", { off, off, off, off, off, off, off, off } },
 		{ "torn:event=write,sectors=%s", { ok, ts, ts, ts, ts, rng, ts, ts } },
@@ -797,6 +810,225 @@ UNIT_CASE(format_is_clipped_to_the_buffer)
 	kfree(r);
 }
 
+/* The words that stand in for dm-flakey, dm-dust and dm-delay (issue 15). */
+UNIT_CASE(stock_target_words_roundtrip_and_reject)
+{
+	roundtrip("drop:event=write+flush+discard+write_zeroes",
+		  "drop:event=write+flush+discard+write_zeroes");
+	/* a list prints in the engine's event order, aliases resolved */
+	roundtrip("error:event=discard+write_aio+read", "error:event=read+write+discard,errno=5");
+	roundtrip("error:event=read,up=5,down=180", "error:event=read,up=5,down=180,errno=5");
+	roundtrip("error:event=any,down=2,up=0,from=resume",
+		  "error:event=any,up=0,down=2,from=resume,errno=5");
+	roundtrip("error:event=any,up=1,down=1,from=load", "error:event=any,up=1,down=1,errno=5");
+	roundtrip("error:event=read,sectors=8-15,heal", "error:event=read,sectors=8-15,errno=5,heal");
+	roundtrip("error:event=read,block=3,heal=2", "error:event=read,block=3,errno=5,heal=2");
+	roundtrip("error:event=read,block=3", "error:event=read,block=3,errno=5");
+	roundtrip("delay:event=any,ms=10000,write=0,flush=0",
+		  "delay:event=any,ms=10000,write=0,flush=0");
+	roundtrip("delay:event=any,flush=3,us=7,read=1", "delay:event=any,us=7,read=1,flush=3");
+	roundtrip("delay:event=read,ms=4294967295", "delay:event=read,ms=4294967295");
+	roundtrip("corrupt:event=read,offset=0,mode=set,value=255",
+		  "corrupt:event=read,mode=set,bytes=1,offset=0,value=255");
+
+	CHECK_STR(reject("drop:event=write+"), ERR_EVENT);
+	CHECK_STR(reject("drop:event=+write"), ERR_EVENT);
+	CHECK_STR(reject("drop:event=write+write"), "event= names an event twice");
+	CHECK_STR(reject("error:event=read+any"), "event=any cannot be part of a list");
+	CHECK_STR(reject("drop:event=write+read"),
+		  "drop applies to every event but read: name them, e.g. event=write+flush+discard+write_zeroes");
+	CHECK_STR(reject("error:event=read,up=5"), "up= and down= go together");
+	CHECK_STR(reject("error:event=read,down=5"), "up= and down= go together");
+	CHECK_STR(reject("error:event=read,up=0,down=0"), "up= plus down= must be at least 1 second");
+	CHECK_STR(reject("error:event=read,from=resume"), "from= needs up= and down=");
+	CHECK_STR(reject("error:event=read,up=1,down=1,from=boot"), "from= must be load or resume");
+	CHECK_STR(reject("error:event=read,heal"), "heal needs sector=, sectors= or block=");
+	CHECK_STR(reject("error:event=read+write,sector=1,heal"),
+		  "heal: event= must not include write, write_zeroes, discard or zone_append: they heal the rule");
+	CHECK_STR(reject("delay:event=read,sector=1,ms=1,heal"), "Attribute not valid for this rule type");
+	CHECK_STR(reject("error:event=read,block=1,sector=1"),
+		  "block= and sector=, sectors= are exclusive");
+	CHECK_STR(reject("corrupt:event=read,mode=set"),
+		  "value= goes with mode=set, and mode=set needs value=");
+	CHECK_STR(reject("corrupt:event=read,value=1"),
+		  "value= goes with mode=set, and mode=set needs value=");
+	CHECK_STR(reject("corrupt:event=read,mode=set,value=256"), bad_numbers[K_VALUE]);
+}
+
+UNIT_CASE(window_acts_in_the_down_part_of_each_cycle)
+{
+	static const char * const words[] = {
+		"error:event=read,up=2,down=3",
+		"error:event=write,up=1,down=1,from=resume",
+	};
+	struct inj_ruleset *rs = set_of(words, ARRAY_SIZE(words));
+	const u64 s = 1000000000ULL;
+	struct inj_engine eng;
+	struct inj_req q;
+
+	CHECK(rs);
+	if (!rs)
+		return;
+	inj_engine_init(&eng, 0);
+	inj_ctr_set(&eng.load_ns, 10 * s);
+	inj_ctr_set(&eng.resume_ns, 13 * s);
+	q = req(INJ_EV_READ, 0, 8, 0);
+	/* before the epoch counts as the epoch: up */
+	q.now_ns = 5 * s;
+	CHECK_EQ(act_id(rs, &eng, q), 0);
+	q.now_ns = 11 * s + s - 1;	/* 1.999 s: up */
+	CHECK_EQ(act_id(rs, &eng, q), 0);
+	q.now_ns = 12 * s;		/* 2 s: down */
+	CHECK_EQ(act_id(rs, &eng, q), 1);
+	q.now_ns = 14 * s + s - 1;	/* 4.999 s: down */
+	CHECK_EQ(act_id(rs, &eng, q), 1);
+	q.now_ns = 15 * s;		/* 5 s: up again, the cycle repeats */
+	CHECK_EQ(act_id(rs, &eng, q), 0);
+	q.now_ns = 17 * s + 1;		/* 7 s: down again */
+	CHECK_EQ(act_id(rs, &eng, q), 1);
+	/* from=resume counts from the resume */
+	q = req(INJ_EV_WRITE, 0, 8, 0);
+	q.now_ns = 13 * s + 1;
+	CHECK_EQ(act_id(rs, &eng, q), 0);
+	q.now_ns = 14 * s + 1;
+	CHECK_EQ(act_id(rs, &eng, q), 2);
+	inj_ctr_set(&eng.resume_ns, 14 * s);	/* resumed again */
+	CHECK_EQ(act_id(rs, &eng, q), 0);
+	/* the largest window does not overflow */
+	inj_ruleset_free_all(rs);
+	{
+		static const char * const big[] = {
+			"error:event=read,up=4294967295,down=4294967295",
+		};
+
+		rs = set_of(big, 1);
+		CHECK(rs);
+		if (!rs)
+			return;
+		inj_ctr_set(&eng.load_ns, 0);
+		q = req(INJ_EV_READ, 0, 8, 0);
+		q.now_ns = 4294967294ULL * s;
+		CHECK_EQ(act_id(rs, &eng, q), 0);
+		q.now_ns = 4294967295ULL * s;
+		CHECK_EQ(act_id(rs, &eng, q), 1);
+		/* 2^64-1 ns is 2.147 cycles in: the third cycle's up part */
+		q.now_ns = U64_MAX;
+		CHECK_EQ(act_id(rs, &eng, q), 0);
+		inj_ruleset_free_all(rs);
+	}
+}
+
+UNIT_CASE(heal_forgets_a_range_once_written)
+{
+	static const char * const words[] = {
+		"error:event=read,sectors=8-15,heal",
+		"error:event=read,sectors=16-23,heal=2",
+		"error:event=write,sectors=0-31,errno=28",
+	};
+	struct inj_ruleset *rs = set_of(words, ARRAY_SIZE(words));
+	struct inj_engine eng;
+
+	CHECK(rs);
+	if (!rs)
+		return;
+	inj_engine_init(&eng, 0);
+	/* heal rules are indexed under the writes that heal them */
+	CHECK_EQ(rs->ev[INJ_EV_WRITE].nr, 3);
+	CHECK_EQ(rs->ev[INJ_EV_DISCARD].nr, 2);
+	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_READ, 8, 1, 0)), 1);
+	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_READ, 0, 32, 0)), 1);
+	/* a write elsewhere heals nothing, and goes on to rule 3 */
+	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_WRITE, 0, 8, 0)), 3);
+	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_READ, 8, 8, 0)), 1);
+	/* the write that heals passes the rule: the walk goes on */
+	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_WRITE, 8, 8, 0)), 3);
+	CHECK(inj_rule_healed(rs->rules[0]));
+	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_READ, 8, 8, 0)), 0);
+	/* heal=2: two writes fail (by the heal rule), the third heals */
+	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_READ, 16, 8, 0)), 2);
+	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_WRITE, 20, 1, 0)), 2);
+	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_WRITE_ZEROES, 16, 8, 0)), 2);
+	CHECK(!inj_rule_healed(rs->rules[1]));
+	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_DISCARD, 16, 8, 0)), 0);
+	CHECK(inj_rule_healed(rs->rules[1]));
+	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_READ, 16, 8, 0)), 0);
+	CHECK_EQ(inj_ctr_read(&rs->rules[1]->hits), 3);
+	/* a flush carries no sectors and heals nothing */
+	inj_ctr_set(&rs->rules[0]->writes, 0);
+	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_FLUSH, 0, 0, 0)), 0);
+	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_READ, 8, 8, 0)), 1);
+	inj_ruleset_free_all(rs);
+}
+
+UNIT_CASE(dust_blocks_and_per_class_delays)
+{
+	struct inj_opts o = { 0 };
+	struct inj_rule *r = NULL, *d;
+	struct inj_ruleset *rs;
+	struct inj_engine eng;
+	const char *err = NULL;
+
+	CHECK_EQ(inj_parse_word("dust:4096", DEV_LEN, &o, &r, &err), 0);
+	CHECK(!r && o.dust_bs == 4096 && inj_nr_opts(&o) == 1);
+	CHECK_STR(reject("dust:513"), "dust: block size must be a power of two from 512 to 1073741824");
+	CHECK_STR(reject("dust:256"), "dust: block size must be a power of two from 512 to 1073741824");
+	CHECK_STR(reject("dust:2147483648"),
+		  "dust: block size must be a power of two from 512 to 1073741824");
+	CHECK_EQ(inj_opts_fit(&o, 512, &err), 0);
+	o.dust_bs = 512;
+	CHECK_EQ(inj_opts_fit(&o, 4096, &err), -EINVAL);
+	CHECK_STR(err, "dust: block size must be a multiple of the 4096-byte block (logical block size or align:)");
+	o.align = 2048;
+	CHECK_EQ(inj_opts_fit(&o, 512, &err), -EINVAL);
+	CHECK_STR(err, "dust: block size must be a multiple of the 2048-byte block (logical block size or align:)");
+
+	r = rule("error:event=read,block=3,heal");
+	CHECK(r);
+	if (!r)
+		return;
+	CHECK_EQ(inj_rule_fit_dust(r, 0, DEV_LEN, &err), -EINVAL);
+	CHECK_STR(err, "block= needs the dust:<block size> option");
+	CHECK_EQ(inj_rule_fit_dust(r, 4096, 20, &err), -EINVAL);
+	CHECK_STR(err, "block= past the end of the device");
+	/* a partial last block is cut at the end */
+	CHECK_EQ(inj_rule_fit_dust(r, 4096, 26, &err), 0);
+	CHECK(r->has_range && r->lo == 24 && r->hi == 25);
+	CHECK_EQ(inj_rule_fit_dust(r, 4096, DEV_LEN, &err), 0);
+	CHECK(r->lo == 24 && r->hi == 31);
+	CHECK_STR(fmt(r), "error:event=read,block=3,errno=5,heal");
+	r->id = 1;
+	rs = inj_ruleset_build(&r, 1);
+	CHECK(rs);
+	if (!rs)
+		return;
+	inj_engine_init(&eng, 0);
+	/* disabled (dm-dust's bypass): neither reads fail nor writes heal */
+	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_READ, 24, 1, 0)), 0);
+	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_WRITE, 24, 8, 0)), 0);
+	CHECK(!inj_rule_healed(r));
+	inj_state_set(&eng.dust_on, 1);
+	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_READ, 23, 2, 0)), 1);
+	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_READ, 32, 2, 0)), 0);
+	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_WRITE, 31, 1, 0)), 0);
+	CHECK(inj_rule_healed(r));
+	CHECK_EQ(act_id(rs, &eng, req(INJ_EV_READ, 24, 1, 0)), 0);
+	inj_ruleset_free_all(rs);
+
+	d = rule("delay:event=any,ms=10000,write=0,flush=3");
+	CHECK(d);
+	if (!d)
+		return;
+	CHECK_EQ(inj_rule_delay_us(d, INJ_EV_READ), 10000000);
+	CHECK_EQ(inj_rule_delay_us(d, INJ_EV_WRITE), 0);
+	CHECK_EQ(inj_rule_delay_us(d, INJ_EV_DISCARD), 0);
+	CHECK_EQ(inj_rule_delay_us(d, INJ_EV_ZONE_RESET), 0);
+	CHECK_EQ(inj_rule_delay_us(d, INJ_EV_FLUSH), 3000);
+	kfree(d);
+	d = rule("delay:event=read,ms=4294967295");
+	CHECK(d && inj_rule_delay_us(d, INJ_EV_READ) == 4294967295000ULL);
+	kfree(d);
+}
+
 int main(void)
 {
 	UNIT_RUN("inject-rules", every_type_and_attr_roundtrips);
@@ -818,5 +1050,9 @@ int main(void)
 	UNIT_RUN("inject-rules", probability_is_deterministic_per_seed);
 	UNIT_RUN("inject-rules", ruleset_find_and_free);
 	UNIT_RUN("inject-rules", format_is_clipped_to_the_buffer);
+	UNIT_RUN("inject-rules", stock_target_words_roundtrip_and_reject);
+	UNIT_RUN("inject-rules", window_acts_in_the_down_part_of_each_cycle);
+	UNIT_RUN("inject-rules", heal_forgets_a_range_once_written);
+	UNIT_RUN("inject-rules", dust_blocks_and_per_class_delays);
 	return unit_summary("inject-rules");
 }
