@@ -122,7 +122,7 @@ int quorum_parse_opt(struct quorum_opts *opts, const char *word, const char **er
 		opts->read_pattern_set = true;
 		return 0;
 	}
-	*error = "Unknown quorum option (want repair, on_no_quorum:<policy> or read_pattern:<pattern>)";
+	*error = "Unknown quorum option (want repair, on_no_quorum:<p> or read_pattern:<p>)";
 	return -EINVAL;
 }
 

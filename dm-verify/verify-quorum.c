@@ -133,6 +133,22 @@ static const char *quorum_op_name(struct bio *bio)
 	}
 }
 
+/* One rate-limited line about a request: "<dm device>: <op> sector <s> len <n>: ...". */
+static __printf(2, 3) void quorum_err(struct quorum_io *io, const char *fmt, ...)
+{
+	struct bio *bio = io->bio;
+	struct va_format vaf;
+	va_list args;
+
+	va_start(args, fmt);
+	vaf.fmt = fmt;
+	vaf.va = &args;
+	DMERR_LIMIT("%s: %s sector %llu len %u: %pV", dm_table_device_name(io->qc->ti->table),
+		    quorum_op_name(bio), (unsigned long long)bio->bi_iter.bi_sector,
+		    bio_sectors(bio), &vaf);
+	va_end(args);
+}
+
 /* "2 (7:1), 3 (7:2)": the legs in @legs, numbered from 1 in table order. */
 static void quorum_legs_name(struct quorum_c *qc, unsigned int legs, char *buf, size_t size)
 {
@@ -503,10 +519,8 @@ static void quorum_fifo_done(struct quorum_io *io, blk_status_t status)
 		return;
 	}
 	atomic64_inc(&qc->lost[leg]);
-	DMERR_LIMIT("%s: read sector %llu len %u: leg %u (%s) failed with %d, reading leg %u",
-		    dm_table_device_name(qc->ti->table),
-		    (unsigned long long)bio->bi_iter.bi_sector, bio_sectors(bio), leg + 1,
-		    qc->leg[leg].dev->name, blk_status_to_errno(status), leg + 2);
+	quorum_err(io, "leg %u (%s) failed with %d, reading leg %u", leg + 1,
+		   qc->leg[leg].dev->name, blk_status_to_errno(status), leg + 2);
 	io->fifo_leg++;
 	INIT_WORK(&io->work, quorum_start_work);
 	queue_work(qc->submit_wq, &io->work);
@@ -629,10 +643,12 @@ static void quorum_zeroout(struct quorum_io *io)
 	sector_t offset = dm_target_offset(qc->ti, bio->bi_iter.bi_sector);
 	unsigned int i;
 
-	for (i = 0; i < qc->nr_legs; i++)
-		io->status[i] = errno_to_blk_status(blkdev_issue_zeroout(qc->leg[i].dev->bdev,
-							qc->leg[i].start + offset,
-							bio_sectors(bio), GFP_NOIO, flags));
+	for (i = 0; i < qc->nr_legs; i++) {
+		int err = blkdev_issue_zeroout(qc->leg[i].dev->bdev, qc->leg[i].start + offset,
+					       bio_sectors(bio), GFP_NOIO, flags);
+
+		io->status[i] = errno_to_blk_status(err);
+	}
 	quorum_legs_done(io);
 }
 
@@ -704,10 +720,8 @@ static void quorum_repair(struct quorum_io *io, unsigned int lost)
 		err = submit_bio_wait(w);
 		bio_put(w);
 		if (err) {
-			DMERR_LIMIT("%s: read sector %llu len %u: repair of leg %u (%s) failed with %d",
-				    dm_table_device_name(qc->ti->table),
-				    (unsigned long long)bio->bi_iter.bi_sector, bio_sectors(bio),
-				    i + 1, qc->leg[i].dev->name, err);
+			quorum_err(io, "repair of leg %u (%s) failed with %d",
+				   i + 1, qc->leg[i].dev->name, err);
 			continue;
 		}
 		atomic64_inc(&qc->repairs);
@@ -751,10 +765,8 @@ static blk_status_t quorum_read_done(struct quorum_io *io)
 		bool use_first = qc->opts.on_no_quorum == QUORUM_NOQ_LOG && first_ok >= 0;
 
 		atomic64_inc(&qc->no_quorum);
-		DMERR_LIMIT("%s: read sector %llu len %u: no quorum: %u of %u legs agree, threshold %u%s",
-			    dm_table_device_name(qc->ti->table),
-			    (unsigned long long)bio->bi_iter.bi_sector, bio_sectors(bio),
-			    res.agree, qc->nr_legs, qc->threshold,
+		quorum_err(io, "no quorum: %u of %u legs agree, threshold %u%s",
+			   res.agree, qc->nr_legs, qc->threshold,
 			    use_first ? ", returning the first leg's data" : "");
 		if (!use_first)
 			return first_ok < 0 ? io->status[0] : BLK_STS_IOERR;
@@ -765,10 +777,8 @@ static blk_status_t quorum_read_done(struct quorum_io *io)
 
 	if (res.lost) {
 		quorum_legs_name(qc, res.lost, legs, sizeof(legs));
-		DMERR_LIMIT("%s: read sector %llu len %u: outvoted %s: %u of %u legs agree, threshold %u",
-			    dm_table_device_name(qc->ti->table),
-			    (unsigned long long)bio->bi_iter.bi_sector, bio_sectors(bio),
-			    legs, res.agree, qc->nr_legs, qc->threshold);
+		quorum_err(io, "outvoted %s: %u of %u legs agree, threshold %u",
+			   legs, res.agree, qc->nr_legs, qc->threshold);
 	}
 	if (res.winner)
 		quorum_walk(io, 0, res.winner, true);
@@ -785,7 +795,6 @@ static blk_status_t quorum_read_done(struct quorum_io *io)
 static blk_status_t quorum_write_done(struct quorum_io *io)
 {
 	struct quorum_c *qc = io->qc;
-	struct bio *bio = io->bio;
 	char legs[QUORUM_LEGS_NAME_LEN];
 	blk_status_t first_err = BLK_STS_OK;
 	unsigned int i, failed = 0, good = 0;
@@ -800,10 +809,8 @@ static blk_status_t quorum_write_done(struct quorum_io *io)
 			first_err = io->status[i];
 	}
 	quorum_legs_name(qc, failed, legs, sizeof(legs));
-	DMERR_LIMIT("%s: %s sector %llu len %u: failed on leg %s: %u of %u legs succeeded, threshold %u",
-		    dm_table_device_name(qc->ti->table), quorum_op_name(bio),
-		    (unsigned long long)bio->bi_iter.bi_sector, bio_sectors(bio), legs, good,
-		    qc->nr_legs, qc->threshold);
+	quorum_err(io, "failed on leg %s: %u of %u legs succeeded, threshold %u",
+		   legs, good, qc->nr_legs, qc->threshold);
 	return good >= qc->threshold ? BLK_STS_OK : first_err;
 }
 
