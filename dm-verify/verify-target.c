@@ -27,15 +27,9 @@
 #include <linux/workqueue.h>
 
 #include "verify.h"
+#include "verify-mode.h"
 
 #define DM_MSG_PREFIX "verify"
-
-/* Requests are split to this size so a bounce buffer stays bounded. */
-#define VERIFY_MAX_IO_SECTORS	256
-#define VERIFY_MAX_IO_PAGES	DIV_ROUND_UP(VERIFY_MAX_IO_SECTORS << SECTOR_SHIFT, PAGE_SIZE)
-#define VERIFY_MIN_IOS		16
-/* Flags of a read that its bounce-buffer twin carries too. */
-#define VERIFY_READ_FLAGS	(REQ_SYNC | REQ_META | REQ_PRIO | REQ_RAHEAD)
 
 enum verify_leg_id {
 	VERIFY_REF,
@@ -54,6 +48,7 @@ struct verify_leg {
 };
 
 struct verify_c {
+	enum verify_mode mode;	/* VERIFY_MODE_PAIR; first, see verify-mode.h */
 	struct dm_target *ti;
 	struct verify_leg leg[VERIFY_NR_LEGS];
 	struct verify_opts opts;
@@ -101,11 +96,11 @@ enum verify_kind {
 };
 
 /*
- * Page-sized, page-aligned slab objects for the bounce buffers: a SLUB
- * per-cpu allocation costs a fraction of the page allocator's, and every
- * read takes one per page.
+ * Page-sized, page-aligned slab objects for the bounce buffers of both
+ * modes: a SLUB per-cpu allocation costs a fraction of the page
+ * allocator's, and every read takes one per page.
  */
-static struct kmem_cache *verify_page_cache;
+struct kmem_cache *verify_page_cache;
 
 static bool verify_is_zeroing(struct bio *bio)
 {
@@ -245,12 +240,18 @@ static void verify_free(struct dm_target *ti, struct verify_c *vc)
  * Construct a verify mapping:
  * <reference_dev> <reference_offset> <test_dev> <test_offset>
  * [<#opt_args> <opt_arg>...]
+ * or, with "quorum" as the first word, a quorum mapping (verify-quorum.c):
+ * quorum <threshold> <#legs> <dev> <offset> [<dev> <offset>]...
+ * [<#opt_args> <opt_arg>...]
  */
 static int verify_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 {
 	struct dm_arg_set as = { .argc = argc, .argv = argv };
 	struct verify_c *vc;
 	int i, r;
+
+	if (argc && !strcmp(argv[0], "quorum"))
+		return verify_quorum_ctr(ti, argc, argv);
 
 	if (argc < 4) {
 		ti->error = "Not enough arguments (need 2 devices, each with an offset)";
@@ -262,6 +263,7 @@ static int verify_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		ti->error = "Cannot allocate context";
 		return -ENOMEM;
 	}
+	vc->mode = VERIFY_MODE_PAIR;
 	vc->ti = ti;
 
 	r = verify_get_leg(ti, vc, VERIFY_REF, &as);
@@ -323,6 +325,10 @@ bad:
 
 static void verify_dtr(struct dm_target *ti)
 {
+	if (verify_mode_of(ti) == VERIFY_MODE_QUORUM) {
+		verify_quorum_dtr(ti);
+		return;
+	}
 	verify_free(ti, ti->private);
 }
 
@@ -774,6 +780,9 @@ static int verify_map(struct dm_target *ti, struct bio *bio)
 	unsigned long flags;
 	bool granted;
 
+	if (verify_mode_of(ti) == VERIFY_MODE_QUORUM)
+		return verify_quorum_map(ti, bio);
+
 	io->vc = vc;
 	io->bio = bio;
 	io->buf = NULL;
@@ -833,6 +842,11 @@ static void verify_status(struct dm_target *ti, status_type_t type,
 	u64 mismatches, read_mm, status_mm, readback_mm;
 	sector_t first, last;
 
+	if (verify_mode_of(ti) == VERIFY_MODE_QUORUM) {
+		verify_quorum_status(ti, type, status_flags, result, maxlen);
+		return;
+	}
+
 	switch (type) {
 	case STATUSTYPE_INFO:
 		spin_lock(&vc->stats_lock);
@@ -875,6 +889,9 @@ static int verify_message(struct dm_target *ti, unsigned int argc, char **argv,
 {
 	struct verify_c *vc = ti->private;
 
+	if (verify_mode_of(ti) == VERIFY_MODE_QUORUM)
+		return verify_quorum_message(ti, argc, argv, result, maxlen);
+
 	if (argc != 1 || strcmp(argv[0], "clear")) {
 		DMERR("%s: unrecognised message '%s'%s (the only message is 'clear')",
 		      dm_table_device_name(ti->table), argv[0],
@@ -900,6 +917,9 @@ static int verify_iterate_devices(struct dm_target *ti, iterate_devices_callout_
 	struct verify_c *vc = ti->private;
 	int i, r;
 
+	if (verify_mode_of(ti) == VERIFY_MODE_QUORUM)
+		return verify_quorum_iterate_devices(ti, fn, data);
+
 	for (i = 0; i < VERIFY_NR_LEGS; i++) {
 		r = fn(ti, vc->leg[i].dev, vc->leg[i].start, ti->len, data);
 		if (r)
@@ -910,7 +930,7 @@ static int verify_iterate_devices(struct dm_target *ti, iterate_devices_callout_
 
 static void verify_io_hints(struct dm_target *ti, struct queue_limits *limits)
 {
-	/* Discards are carried out as zeroing, whatever the legs support. */
+	/* Both modes zero every leg for a discard, whatever the legs support. */
 	limits->discard_granularity = limits->logical_block_size;
 	limits->max_discard_sectors = UINT_MAX >> SECTOR_SHIFT;
 	limits->max_hw_discard_sectors = UINT_MAX >> SECTOR_SHIFT;
@@ -919,7 +939,7 @@ static void verify_io_hints(struct dm_target *ti, struct queue_limits *limits)
 
 static struct target_type verify_target = {
 	.name = "verify",
-	.version = {1, 0, 0},
+	.version = {1, 1, 0},
 	.features = DM_TARGET_NOWAIT,
 	.module = THIS_MODULE,
 	.ctr = verify_ctr,
@@ -956,6 +976,6 @@ static void __exit dm_verify_exit(void)
 module_init(dm_verify_init);
 module_exit(dm_verify_exit);
 
-MODULE_DESCRIPTION(DM_NAME " target comparing a test device with a reference on every I/O");
+MODULE_DESCRIPTION(DM_NAME " target comparing a test device with a reference, or N legs by vote, on every I/O");
 MODULE_AUTHOR("dm-testkit");
 MODULE_LICENSE("GPL");

@@ -157,12 +157,15 @@ BEGIN {
 	LABEL["verify_vw"] = "dm-verify verify_writes"
 	LABEL["mirror"] = "dm-mirror"
 	LABEL["raid1"] = "dm-raid raid1"
+	LABEL["quorum2"] = "dm-verify quorum, 2 legs"
+	LABEL["quorum3"] = "dm-verify quorum, 3 legs"
+	LABEL["raid1_3"] = "dm-raid raid1, 3 legs"
 	LABEL["logwrites"] = "dm-log-writes"
 	LABEL["replay"] = "dm-replay record"
 	LABEL["logwrites_d"] = "dm-log-writes, incl. drain"
 	LABEL["replay_d"] = "dm-replay record, incl. drain"
 	NCFG = split("raw linear flakey delay inject0 inject1 inject1k injectp1 " \
-		"linear2 verify verify_vw mirror raid1 logwrites logwrites_d replay replay_d",
+		"linear2 verify verify_vw quorum2 quorum3 mirror raid1 raid1_3 logwrites logwrites_d replay replay_d",
 		CFGS, " ")
 }
 
@@ -291,6 +294,11 @@ END {
 		row(m, "dm-verify / dm-raid raid1", "verify", "raid1", 2 + (m == "icount"))
 		row(m, "dm-verify verify_writes / dm-mirror", "verify_vw", "mirror", 2 + (m == "icount"))
 		row(m, "dm-verify verify_writes / dm-raid raid1", "verify_vw", "raid1", 2 + (m == "icount"))
+		row(m, "dm-verify quorum, 3 legs / dm-raid raid1, 3 legs", "quorum3", "raid1_3",
+		    2 + (m == "icount"))
+		row(m, "dm-verify quorum, 2 legs / dm-verify (the cost of a vote)", "quorum2",
+		    "verify", 2 + (m == "icount"))
+		row(m, "dm-verify quorum, 3 legs / 2 legs", "quorum3", "quorum2", 2 + (m == "icount"))
 		row(m, "dm-replay / dm-log-writes", "replay", "logwrites", 2 + (m == "icount"))
 		row(m, "dm-replay / dm-log-writes, incl. drain", "replay_d", "logwrites_d", 2 + (m == "icount"))
 		printf "\n"

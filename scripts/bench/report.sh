@@ -97,7 +97,9 @@ below are measured, never edited by hand.
   job (a read of a never-written brd page is a cheaper path). Single-device
   configurations use /dev/ram0; dm-verify, dm-mirror, dm-raid raid1 and the
   two dm-linear devices use /dev/ram1 (reference, first leg) and /dev/ram2
-  (test device, second leg); the two loggers use /dev/ram3 for data and a
+  (test device, second leg), as does dm-verify's two-leg quorum; dm-verify
+  quorum over three legs and three-leg dm-raid raid1 use /dev/ram4..6 (kept
+  apart, so they always hold the same data); the two loggers use /dev/ram3 for data and a
   256 GiB null_blk device without memory backing for the log, so the log
   never fills, takes no memory and costs both loggers the same.
 - fio (scripts/bench/jobs.fio): direct=1, ioengine=libaio, the first 48 MiB
@@ -124,7 +126,11 @@ below are measured, never edited by hand.
   requests fail; fio runs with continue_on_error=io and its IOPS count the
   requests that succeeded); dm-verify reads and writes, with and without
   \`verify_writes\`; dm-mirror (core log, nosync) and dm-raid raid1 (no
-  metadata devices, nosync) on the same two ramdisks; dm-replay record and
+  metadata devices, nosync) on the same two ramdisks; dm-verify quorum
+  (threshold 2) over 2 and over 3 legs, and dm-raid raid1 over the same 3
+  (its reads go to one leg, quorum's to all three and are compared);
+  "quorum, 2 legs / dm-verify" is the cost of a vote (sorting the legs into
+  versions) against the two-leg comparison; dm-replay record and
   dm-log-writes on the same data and log devices.
 - dm-replay in the timed run: its data CRC32C runs on crc32c-intel's
   \`crc32\` and \`pclmulqdq\` instructions, which TCG emulates through

@@ -15,8 +15,10 @@
 #   BENCH-MOD name=MODULE bytes=N
 #
 # Devices: brd ramdisks /dev/ram0 (single-device configurations),
-# /dev/ram1 + /dev/ram2 (the two legs of dm-verify, dm-mirror, dm-raid and
-# the two linear devices), /dev/ram3 (data device of the two loggers), all
+# /dev/ram1 + /dev/ram2 (the two legs of dm-verify, its two-leg quorum,
+# dm-mirror, dm-raid and the two linear devices), /dev/ram3 (data device of
+# the two loggers), /dev/ram4..6 (the three legs of dm-verify quorum and of
+# three-leg dm-raid raid1; kept apart so they always agree), all
 # written in full first so that reads copy real pages; the loggers' log is
 # a null_blk device without memory backing, large enough never to fill, so
 # the log costs both loggers the same and no memory.
@@ -36,7 +38,7 @@ FAR=100000
 export DM_DISABLE_UDEV=1
 
 ALL_CONFIGS="raw linear flakey delay inject0 inject1 inject1k injectp1 \
-linear2 verify verify_vw mirror raid1 logwrites replay"
+linear2 verify verify_vw quorum2 quorum3 mirror raid1 raid1_3 logwrites replay"
 # Names may be separated by commas (the VM runner splits --env on spaces).
 CONFIGS=$(echo "${BENCH_CONFIGS:-$ALL_CONFIGS}" | tr ',' ' ')
 JOBS=$(echo "${BENCH_JOBS:-rr1 rr32 rw1 rw32 sw128 rwf}" | tr ',' ' ')
@@ -75,8 +77,11 @@ table_of() {
 	injectp1) echo "0 $SECTORS inject /dev/ram0 0 2 seed:1 error:event=any,probability=1" ;;
 	verify) echo "0 $SECTORS verify /dev/ram1 0 /dev/ram2 0" ;;
 	verify_vw) echo "0 $SECTORS verify /dev/ram1 0 /dev/ram2 0 1 verify_writes" ;;
+	quorum2) echo "0 $SECTORS verify quorum 2 2 /dev/ram1 0 /dev/ram2 0" ;;
+	quorum3) echo "0 $SECTORS verify quorum 2 3 /dev/ram4 0 /dev/ram5 0 /dev/ram6 0" ;;
 	mirror) echo "0 $SECTORS mirror core 2 1024 nosync 2 /dev/ram1 0 /dev/ram2 0" ;;
 	raid1) echo "0 $SECTORS raid raid1 4 0 region_size 1024 nosync 2 - /dev/ram1 - /dev/ram2" ;;
+	raid1_3) echo "0 $SECTORS raid raid1 4 0 region_size 1024 nosync 3 - /dev/ram4 - /dev/ram5 - /dev/ram6" ;;
 	logwrites) echo "0 $SECTORS log-writes /dev/ram3 /dev/nullb0" ;;
 	replay) echo "0 $SECTORS replay record /dev/ram3 /dev/nullb0" ;;
 	esac
@@ -228,11 +233,17 @@ setup() {
 	done
 	dmsetup remove_all --force > /dev/null 2>&1
 	rmmod brd 2> /dev/null
-	modprobe brd rd_nr=4 rd_size=$((SECTORS / 2)) max_part=0 || return 1
+	modprobe brd rd_nr=7 rd_size=$((SECTORS / 2)) max_part=0 || return 1
 	rmmod null_blk 2> /dev/null
 	modprobe null_blk nr_devices=1 gb=256 memory_backed=0 irqmode=0 \
 		queue_mode=2 || return 1
-	for d in 0 1 2 3; do
+	disks="0 1 2 3"
+	# The three-leg configurations' own ramdisks, only when they run
+	# (filling 192 MiB takes a while under emulation).
+	case " $CONFIGS " in
+	*" quorum3 "* | *" raid1_3 "*) disks="$disks 4 5 6" ;;
+	esac
+	for d in $disks; do
 		dd if=/dev/zero of=/dev/ram$d bs=1M count=$((SECTORS / 2048)) \
 			oflag=direct status=none || return 1
 	done
