@@ -11,7 +11,7 @@
 # version: the image is rebuilt only when one of them changes.
 #   root/        the tree (chroot builds against the image's libraries)
 #   rootfs.img   the same tree as a raw ext4 image (the VM's /dev/vda; each
-#                run boots a qcow2 overlay of it, the image stays pristine)
+#                run opens it with qemu's snapshot=on: the image stays pristine)
 #   build.time   seconds the build took
 # A finished build is renamed into place; concurrent callers wait on a lock.
 #

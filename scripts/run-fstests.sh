@@ -181,8 +181,7 @@ rm -f "$out/payload.img"
 mkfs.ext4 -q -F -L dmtk-payload -d "$payload" "$out/payload.img" "${size_mb}M" > /dev/null
 
 "$top/scripts/mkbootramfs.sh" "$abi" "$out/boot-$abi.cpio" || exit 2
-rm -f "$out/root.qcow2" "$out/test.img" "$out/scratch.img" "$out/logwrites.img" "$out/results.img"
-qemu-img create -q -f qcow2 -F raw -b "$rootfs/rootfs.img" "$out/root.qcow2"
+rm -f "$out/test.img" "$out/scratch.img" "$out/logwrites.img" "$out/results.img"
 truncate -s 2G "$out/test.img"
 truncate -s 4G "$out/scratch.img"
 truncate -s 2G "$out/logwrites.img"
@@ -191,7 +190,7 @@ echo "run-fstests: prepared in $(( $(date +%s) - t0 )) s; booting $abi (TCG) for
 
 accel="-accel tcg -cpu max"
 [ "${DMTK_KVM:-0}" = 1 ] && accel="-accel kvm -cpu host"
-drive() { echo "-drive file=$1,format=$2,if=virtio,cache=unsafe"; }
+drive() { echo "-drive file=$1,format=raw,if=virtio,cache=unsafe${2:-}"; }
 console=$out/console.log
 klog=$out/kernel.log
 rm -f "$console" "$klog"
@@ -201,9 +200,9 @@ timeout --foreground -k 10 "$timeout" qemu-system-x86_64 -machine q35 $accel \
 	-smp "${DMTK_SMP:-1}" -m "${DMTK_MEM:-2048}" \
 	-kernel "$top/.cache/kernel/$abi/vmlinuz" -initrd "$out/boot-$abi.cpio" \
 	-append "console=ttyS1 loglevel=5 panic=-1 no_timer_check rdinit=/init dmtk.init=fstests.sh" \
-	$(drive "$out/root.qcow2" qcow2) $(drive "$out/payload.img" raw) \
-	$(drive "$out/test.img" raw) $(drive "$out/scratch.img" raw) \
-	$(drive "$out/logwrites.img" raw) $(drive "$out/results.img" raw) \
+	$(drive "$rootfs/rootfs.img" ,snapshot=on) $(drive "$out/payload.img") \
+	$(drive "$out/test.img") $(drive "$out/scratch.img") \
+	$(drive "$out/logwrites.img") $(drive "$out/results.img") \
 	-display none -no-reboot -nic none -monitor none \
 	-serial stdio -serial "file:$klog" < /dev/null | tee "$console"
 echo "run-fstests: the VM ran $(( $(date +%s) - b0 )) s"
