@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The side-by-side table of a make fstests run: reads the guest's
-#   FSTESTS-RESULT: TARGET TEST STATUS SECONDS REASON...
+#   FSTESTS-RESULT: TARGET TEST STATUS WALL FST REASON...
 # lines from the console log and prints, per test, the stock and the kit
-# result with its wall time (a markdown table, as docs/fstests.md keeps
+# result with fstests' own time of the test and the wall time of its ./check (a markdown table, as docs/fstests.md keeps
 # them), then the reasons of every notrun/skip/fail.
 #
 # Usage: scripts/fstests-table.sh CONSOLE_LOG FSTYP ABI
@@ -15,13 +15,15 @@ tr -d '\r' < "$1" | awk -v fstyp="$2" -v abi="$3" '
 $1 == "FSTESTS-RESULT:" {
 	tgt = $2; t = $3
 	if (!(t in seen)) { seen[t] = 1; order[n++] = t }
-	res[tgt, t] = $4 " " $5 " s"
+	res[tgt, t] = $4 ($6 == "-" ? "" : " " $6 " s") " (" $5 " s)"
 	reason = ""
-	for (i = 6; i <= NF; i++) reason = reason (i > 6 ? " " : "") $i
+	for (i = 7; i <= NF; i++) reason = reason (i > 7 ? " " : "") $i
 	if (reason != "") why[tgt, t] = reason
 }
 END {
 	printf "fstests on %s, kernel %s, TCG\n\n", fstyp, abi
+	printf "Per cell: result, the time fstests reports for the test, and (in\n"
+	printf "parentheses) the wall time of its whole ./check run.\n\n"
 	printf "| test | stock | kit |\n|---|---|---|\n"
 	for (i = 0; i < n; i++) {
 		t = order[i]

@@ -12,7 +12,9 @@
 # /dev/vdf receives a tar of the results for the host.
 # Runs each test once per target with fstests' own ./check, shows check's
 # output, and prints one line per test for the host's table:
-#   FSTESTS-RESULT: TARGET TEST pass|fail|notrun|skip SECONDS REASON
+#   FSTESTS-RESULT: TARGET TEST pass|fail|notrun|skip WALL FST REASON
+# WALL: seconds of the whole ./check run (start-up, mounts, the checks
+# after the test); FST: the test's own time as check reports it, or "-".
 # then "DMTK-EXIT: N" (0 when no test failed) and powers off.
 set -u
 export PATH=/dmtk/bin:/usr/sbin:/usr/bin:/sbin:/bin
@@ -106,14 +108,14 @@ for target in $TARGETS; do
 	[ "$target" = kit ] && cat "$tree/.dmtk-overlay"
 	for t in $TESTS; do
 		if [ ! -f "$tree/tests/$t" ]; then
-			echo "FSTESTS-RESULT: $target $t skip 0 no such test in this fstests tree"
+			echo "FSTESTS-RESULT: $target $t skip 0 - no such test in this fstests tree"
 			continue
 		fi
 		gap=
 		[ "$target" = kit ] && gap=$(kit_gap "$t")
 		if [ -n "$gap" ]; then
 			echo "fstests-vm: $t with the kit skipped: $gap"
-			echo "FSTESTS-RESULT: $target $t skip 0 $gap"
+			echo "FSTESTS-RESULT: $target $t skip 0 - $gap"
 			continue
 		fi
 		start=$(date +%s)
@@ -134,7 +136,8 @@ for target in $TARGETS; do
 			bad=/dmtk/results/$target/$t.out.bad
 			[ -f "$bad" ] && diff -u "$tree/tests/$t.out" "$bad" | head -n 40 | sed 's/^/    | /'
 		fi
-		echo "FSTESTS-RESULT: $target $t $status $secs $reason"
+		fst=$(sed -n "s|^$t  *\([0-9][0-9]*\)s\$|\1|p" /tmp/check.log | tail -n 1)
+		echo "FSTESTS-RESULT: $target $t $status $secs ${fst:--} $reason"
 	done
 	rm -f "$tree/local.config"
 done
