@@ -21,7 +21,8 @@
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-list=$top/scripts/rootfs.packages
+# DMTK_ROOTFS_PACKAGES: another list (the host checks use it).
+list=${DMTK_ROOTFS_PACKAGES:-$top/scripts/rootfs.packages}
 suite=bookworm
 mirror=${DMTK_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 # Bump when the recipe below changes what the image holds.

@@ -157,6 +157,22 @@ sed -i 's/flakey \$dev/flakey2 $dev/' "$T/changed/common/dmflakey"
 expect overlay-refuses-unknown-helper 1 'rule table-to-inject matches nothing in common/dmflakey' "$ov" "$T/changed"
 expect overlay-usage 2 'usage' "$ov"
 
+# The image's cache key follows the package list: the same packages in
+# another order or with comments keep it, one more package changes it.
+rootfs=$top/scripts/rootfs.sh
+pk=$top/scripts/rootfs.packages
+{ echo "# reordered"; sed 's/#.*//' "$pk" | sed '/^$/d' | sort -r; } > "$T/reordered"
+{ cat "$pk"; echo strace; } > "$T/more"
+k0=$("$rootfs" --print)
+k1=$(DMTK_ROOTFS_PACKAGES=$T/reordered "$rootfs" --print)
+k2=$(DMTK_ROOTFS_PACKAGES=$T/more "$rootfs" --print)
+echo "default $k0 reordered $k1 more $k2" > "$T/out"
+if [ -n "$k0" ] && [ "$k0" = "$k1" ] && [ "$k0" != "$k2" ]; then
+	ok rootfs-key-follows-package-list
+else
+	flunk rootfs-key-follows-package-list
+fi
+
 # The table of a run, from the guest's result lines.
 printf 'noise\nFSTESTS-RESULT: stock generic/034 pass 31 20\r\nFSTESTS-RESULT: stock generic/482 notrun 12 - needs thin-pool\nFSTESTS-RESULT: kit generic/034 fail 40 -\nFSTESTS-RESULT: kit generic/482 skip 0 - no dmtk-replay-log\n' > "$T/console"
 "$top/scripts/fstests-table.sh" "$T/console" ext4 6.1-x > "$T/out" 2>&1
