@@ -11,6 +11,11 @@
 #   make test-tool     host cases of dmreplay over file logs (tests/tool/)
 #   make fuzz-tool     fuzz dmreplay [COUNT=N | SECONDS=N (default 60)] [SEED=S]
 #   make bench         benchmarks against the stock targets (not in CI)
+#   make fstests FSTESTS=<fstests tree> [TESTS="generic/482 ..."]
+#        [FSTYP=ext4|xfs] [TARGETS=kit|stock] [KERNEL=6.12]
+#                      fstests' dm tests in a Debian-userspace VM, stock
+#                      targets vs the kit (docs/fstests.md; not in CI)
+#   make test-fstests-host  host checks of make fstests' scripts (no VM)
 #   make lint          checkpatch --strict and sparse on the kernel sources
 #   make fuzz-host [SECONDS=N]  libFuzzer harnesses on the host, N s each
 #   make install       modules_install into extra/ and depmod (real hosts)
@@ -42,7 +47,7 @@ UNIT_SRCS := $(wildcard tests/unit/test-*.c)
 UNIT_BINS := $(UNIT_SRCS:.c=)
 
 .PHONY: all modules test-modules tools unit unit-build clean install lint test demo \
-	bench torture setup kernel-setup test-tool fuzz-tool fuzz-host fuzz-host-build \
+	bench torture setup kernel-setup fstests test-fstests-host test-tool fuzz-tool fuzz-host fuzz-host-build \
 	fuzz-host-cov FORCE
 
 all: modules tools
@@ -185,6 +190,14 @@ demo:
 
 bench:
 	@scripts/run-bench.sh
+
+fstests:
+	@scripts/run-fstests.sh --fstests "$(FSTESTS)" $(if $(TESTS),--tests "$(TESTS)") \
+		$(if $(FSTYP),--fstyp $(FSTYP)) $(if $(TARGETS),--targets "$(TARGETS)") \
+		$(if $(KERNEL),--kernel $(KERNEL))
+
+test-fstests-host:
+	@tests/fstests-host/run.sh
 
 torture:
 	@scripts/run-tests.sh --torture "$(SEED)" "$(OPS)"

@@ -160,6 +160,15 @@ if [ $host_steps = 1 ]; then
 		echo "$tool_out" | tail -n 20 | sed 's/^/    | /'
 	fi
 
+	# make fstests' scripts on the host: arguments, overlay, table (no VM,
+	# no fstests tree: the fstests runs themselves are make fstests only).
+	fh_out=$("$top/tests/fstests-host/run.sh" 2>&1)
+	echo "$fh_out" | grep -E '^(ok |FAIL|    )'
+	passed=$((passed + $(echo "$fh_out" | grep -c '^ok ')))
+	failed=$((failed + $(echo "$fh_out" | grep -c '^FAIL ')))
+	echo "$fh_out" | grep -q '^fstests-host-totals ' ||
+		flunk "fstests-host/run  (did not finish: $(echo "$fh_out" | tail -n 1))"
+
 	wait "$selftest_pid"
 	st_rc=$?
 	check_selftest() {

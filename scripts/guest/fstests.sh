@@ -1,0 +1,146 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# PID 1 of the rootfs VM (make fstests), started by scripts/guest/rootfs-boot
+# on the Debian image with the run's payload at /dmtk:
+#   /dmtk/run.conf        what to run (written by scripts/run-fstests.sh)
+#   /dmtk/lib/modules     the cloud kernel's modules plus the kit's (extra/)
+#   /dmtk/bin             the kit's tools (dmreplay, dm2inject, dmtk-replay-log)
+#   /dmtk/fstests-stock   the user's fstests, built in a chroot of the image
+#   /dmtk/fstests-kit     the same with scripts/fstests-overlay.sh applied
+# Devices: /dev/vdc TEST_DEV, /dev/vdd SCRATCH_DEV, /dev/vde LOGWRITES_DEV,
+# /dev/vdf receives a tar of the results for the host.
+# Runs each test once per target with fstests' own ./check, shows check's
+# output, and prints one line per test for the host's table:
+#   FSTESTS-RESULT: TARGET TEST pass|fail|notrun|skip WALL FST REASON
+# WALL: seconds of the whole ./check run (start-up, mounts, the checks
+# after the test); FST: the test's own time as check reports it, or "-".
+# then "DMTK-EXIT: N" (0 when no test failed) and powers off.
+set -u
+export PATH=/dmtk/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/root LANG=C.UTF-8
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mountpoint -q /dev || mount -t devtmpfs devtmpfs /dev
+mkdir -p /dev/pts /dev/shm
+mount -t devpts devpts /dev/pts
+mount -t tmpfs tmpfs /dev/shm
+mount -t tmpfs tmpfs /tmp
+mount -t tmpfs tmpfs /run
+mount -t debugfs debugfs /sys/kernel/debug 2> /dev/null
+exec > /dev/ttyS0 2>&1 < /dev/null
+hostname dmtk-fstests
+
+finish() {
+	sync
+	echo "DMTK-EXIT: $1"
+	echo 1 > /proc/sys/kernel/sysrq
+	echo o > /proc/sysrq-trigger
+	sleep 60
+}
+
+# shellcheck disable=SC1091
+. /dmtk/run.conf
+echo "fstests-vm: $(uname -r), booted in $(cut -d' ' -f1 /proc/uptime) s"
+echo 60 > /proc/sys/kernel/hung_task_timeout_secs
+echo 0 > /proc/sys/kernel/panic_on_oops
+
+# The kernel's modules come with the payload (one image serves every kernel).
+mkdir -p /lib/modules
+mount --bind /dmtk/lib/modules /lib/modules
+# No udev here: libdevmapper creates the /dev/mapper nodes itself.
+export DM_DISABLE_UDEV=1
+modprobe dm-mod
+modprobe loop
+[ "$FSTYP" = xfs ] && modprobe xfs
+for m in dm-inject dm-replay dm-verify; do
+	modprobe "$m" || echo "fstests-vm: the kit's $m did not load"
+done
+
+export DMTK_DM2INJECT=/dmtk/bin/dm2inject DMTK_REPLAY_LOG=/dmtk/bin/dmtk-replay-log
+# kit_gap TEST: why the kit cannot run TEST yet (empty: it can).
+kit_gap() {
+	local t=/dmtk/fstests-kit/tests/$1
+	if grep -Eq 'common/dm(flakey|dust|delay|error)' "$t" && [ ! -x "$DMTK_DM2INJECT" ]; then
+		echo "no scripts/dm2inject in this kit (issue 15, branch stockinject)"
+	elif grep -q 'common/dmlogwrites' "$t"; then
+		if [ ! -x "$DMTK_REPLAY_LOG" ]; then
+			echo "no dmtk-replay-log in this kit (issue 15, branch logwrites)"
+		elif [ -n "$LOGWRITES_FORMAT_GAP" ]; then
+			echo "$LOGWRITES_FORMAT_GAP"
+		fi
+	fi
+}
+
+# Does the kit's replay target take format:log-writes? One small try.
+LOGWRITES_FORMAT_GAP=
+case " $TARGETS " in
+*" kit "*)
+	sz=$(blockdev --getsz /dev/vde)
+	if ! dmsetup create dmtk-probe --table "0 $sz replay record /dev/vdd /dev/vde 1 format:log-writes" 2> /tmp/probe.err; then
+		LOGWRITES_FORMAT_GAP="replay record does not take format:log-writes here ($(head -n1 /tmp/probe.err))"
+	else
+		dmsetup remove dmtk-probe
+	fi
+	;;
+esac
+
+mkdir -p /mnt/test /mnt/scratch /dmtk/results
+cat > /tmp/local.config << EOC
+export FSTYP=$FSTYP
+export TEST_DEV=/dev/vdc
+export TEST_DIR=/mnt/test
+export SCRATCH_DEV=/dev/vdd
+export SCRATCH_MNT=/mnt/scratch
+export LOGWRITES_DEV=/dev/vde
+EOC
+
+failed=0
+for target in $TARGETS; do
+	tree=/dmtk/fstests-$target
+	cp /tmp/local.config "$tree/local.config"
+	echo "RESULT_BASE=/dmtk/results/$target" >> "$tree/local.config"
+	echo "=== fstests, $target targets, $FSTYP, $(uname -r)"
+	case $FSTYP in
+	xfs) mkfs.xfs -f -q /dev/vdc ;;
+	*) mkfs.ext4 -F -q /dev/vdc ;;
+	esac
+	[ "$target" = kit ] && cat "$tree/.dmtk-overlay"
+	for t in $TESTS; do
+		if [ ! -f "$tree/tests/$t" ]; then
+			echo "FSTESTS-RESULT: $target $t skip 0 - no such test in this fstests tree"
+			continue
+		fi
+		gap=
+		[ "$target" = kit ] && gap=$(kit_gap "$t")
+		if [ -n "$gap" ]; then
+			echo "fstests-vm: $t with the kit skipped: $gap"
+			echo "FSTESTS-RESULT: $target $t skip 0 - $gap"
+			continue
+		fi
+		start=$(date +%s)
+		(cd "$tree" && timeout -k 30 "${CASE_TIMEOUT:-3600}" ./check "$t") > /tmp/check.log 2>&1
+		rc=$?
+		secs=$(( $(date +%s) - start ))
+		cat /tmp/check.log
+		reason=
+		if grep -q "^Not run: .*$t" /tmp/check.log; then
+			status=notrun
+			reason=$(grep -m1 "^$t.*\[not run\]" /tmp/check.log | sed 's/.*\[not run\] *//')
+		elif grep -q "^Passed all 1 tests" /tmp/check.log && [ $rc = 0 ]; then
+			status=pass
+		else
+			status=fail
+			[ $rc = 124 ] && reason="timed out after ${CASE_TIMEOUT:-3600} s"
+			failed=$((failed + 1))
+			bad=/dmtk/results/$target/$t.out.bad
+			[ -f "$bad" ] && diff -u "$tree/tests/$t.out" "$bad" | head -n 40 | sed 's/^/    | /'
+		fi
+		fst=$(sed -n "s|^$t  *\([0-9][0-9]*\)s\$|\1|p" /tmp/check.log | tail -n 1)
+		echo "FSTESTS-RESULT: $target $t $status $secs ${fst:--} $reason"
+	done
+	rm -f "$tree/local.config"
+done
+
+(cd /dmtk/results && tar -cf /dev/vdf .) || echo "fstests-vm: cannot write the results to /dev/vdf"
+finish "$failed"
