@@ -71,8 +71,10 @@ tools:
 	@for t in $(TOOLS); do [ -f $$t.c ] || continue; \
 		$(MAKE) --no-print-directory $$t || exit 1; done
 
-DMREPLAY_SRCS := $(wildcard dm-replay/dmreplay*.c) dm-replay/replay-log.c dm-replay/crash-gen.c
+DMREPLAY_SRCS := $(wildcard dm-replay/dmreplay*.c) dm-replay/replay-log.c dm-replay/replay-lw.c \
+	dm-replay/crash-gen.c
 DMREPLAY_HDRS := dm-replay/dmreplay.h dm-replay/crash-gen.h include/dm-replay-log.h \
+	include/dm-log-writes-format.h \
 	include/dmtk-compat.h include/dmtk-prng.h
 
 dm-replay/dmreplay: $(DMREPLAY_SRCS) $(DMREPLAY_HDRS)
@@ -93,13 +95,18 @@ $(TOOL_OUT)/dmr-mklog: tests/tool/dmr-mklog.c tests/tool/logbuild.h dm-replay/re
 	@mkdir -p $(TOOL_OUT)
 	$(CC) $(USER_CFLAGS) $(SAN_CFLAGS) -o $@ $<
 
+$(TOOL_OUT)/dmr-mklw: tests/tool/dmr-mklw.c dm-replay/replay-log.c dm-replay/replay-lw.c \
+		include/dm-log-writes-format.h include/dm-replay-log.h include/dmtk-compat.h
+	@mkdir -p $(TOOL_OUT)
+	$(CC) $(USER_CFLAGS) $(SAN_CFLAGS) -o $@ $<
+
 $(TOOL_OUT)/dmr-fuzz-tool: tests/tool/dmr-fuzz-tool.c tests/tool/logbuild.h \
 		dm-replay/replay-log.c include/dm-replay-log.h include/dmtk-compat.h include/dmtk-prng.h
 	@mkdir -p $(TOOL_OUT)
 	$(CC) $(USER_CFLAGS) $(SAN_CFLAGS) -o $@ $<
 
-test-tool: $(TOOL_OUT)/dmreplay-san $(TOOL_OUT)/dmr-mklog
-	@tests/tool/run.sh $(CURDIR_)/$(TOOL_OUT)/dmreplay-san $(CURDIR_)/$(TOOL_OUT)/dmr-mklog $(T)
+test-tool: $(TOOL_OUT)/dmreplay-san $(TOOL_OUT)/dmr-mklog $(TOOL_OUT)/dmr-mklw
+	@MKLW=$(CURDIR_)/$(TOOL_OUT)/dmr-mklw tests/tool/run.sh $(CURDIR_)/$(TOOL_OUT)/dmreplay-san $(CURDIR_)/$(TOOL_OUT)/dmr-mklog $(T)
 
 fuzz-tool: $(TOOL_OUT)/dmreplay-san $(TOOL_OUT)/dmr-fuzz-tool
 	@$(TOOL_OUT)/dmr-fuzz-tool --tool $(CURDIR_)/$(TOOL_OUT)/dmreplay-san \

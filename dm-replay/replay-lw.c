@@ -31,7 +31,9 @@ const char *lw_err_str(enum lw_err err)
 	case LW_E_ZERO:
 		return "all-zero entry header (no entry was written there)";
 	case LW_E_FLAGS:
-		return "unknown flags, or a mark with other flags or sectors";
+		return "unknown flags";
+	case LW_E_MARK:
+		return "a mark with other flags, a sector or a length";
 	case LW_E_RANGE:
 		return "sector or length out of range";
 	case LW_E_DATA_LEN:
@@ -155,7 +157,7 @@ enum lw_err lw_entry_decode(const void *blk, u32 sectorsize, u64 index, struct d
 		return LW_E_FLAGS;
 	if (flags & LW_F_MARK) {
 		if (flags != LW_F_MARK || sector || nr)
-			return LW_E_FLAGS;
+			return LW_E_MARK;
 		if (len > sectorsize - sizeof(*e) - 1)
 			return LW_E_DATA_LEN;
 		if (!len || len > DMR_NAME_MAX)

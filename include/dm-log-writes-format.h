@@ -60,7 +60,8 @@ enum lw_err {
 	LW_E_VERSION,		/* a version other than 1 */
 	LW_E_SECTORSIZE,	/* not a power of two in 512..4096 */
 	LW_E_ZERO,		/* an all-zero header: no entry was written here */
-	LW_E_FLAGS,		/* unknown flags, or a mark with other flags */
+	LW_E_FLAGS,		/* unknown flags */
+	LW_E_MARK,		/* a mark with other flags, a sector or a length */
 	LW_E_RANGE,		/* sector or length that overflows in bytes */
 	LW_E_DATA_LEN,		/* data_len on a non-mark, or past the block */
 	LW_E_NAME,		/* a mark name dmreplay cannot keep */

@@ -71,3 +71,15 @@ md5_range() {
 pattern_md5() {
 	head -c $(($1 * 512)) /dev/zero | tr '\0' "\\$2" | md5sum | cut -d' ' -f1
 }
+
+# mklw FILE: a dm-log-writes v1 log from the description on stdin (dmr-mklw).
+mklw() {
+	[ -x "${MKLW:-}" ] || fail "no dm-log-writes log generator (MKLW=$MKLW)"
+	"$MKLW" "$1" || fail "dmr-mklw $1 failed"
+}
+
+# fill_at FILE SECTOR COUNT BYTE: COUNT 512-byte sectors of BYTE (octal) at SECTOR.
+fill_at() {
+	head -c $(($3 * 512)) /dev/zero | tr '\0' "\\$4" |
+		dd of="$1" bs=512 seek="$2" conv=notrunc status=none
+}
