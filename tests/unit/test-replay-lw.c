@@ -168,9 +168,9 @@ UNIT_CASE(decode_refusals)
 	put64(16, 0x20);
 	CHECK_EQ(lw_entry_decode(blk, 512, 0, &r), LW_E_FLAGS);
 	put64(16, LW_F_MARK | LW_F_FUA);
-	CHECK_EQ(lw_entry_decode(blk, 512, 0, &r), LW_E_FLAGS);
+	CHECK_EQ(lw_entry_decode(blk, 512, 0, &r), LW_E_MARK);
 	put64(16, LW_F_MARK);	/* a mark with sectors */
-	CHECK_EQ(lw_entry_decode(blk, 512, 0, &r), LW_E_FLAGS);
+	CHECK_EQ(lw_entry_decode(blk, 512, 0, &r), LW_E_MARK);
 	put64(8, 0);
 	put64(24, 0);
 	CHECK_EQ(lw_entry_decode(blk, 512, 0, &r), LW_E_NAME);	/* empty */
