@@ -131,7 +131,7 @@ FUZZ_WARN := -Wall -Wextra -Wshadow -Wno-unused-parameter -D_GNU_SOURCE -I$(CURD
 FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(FUZZ_WARN)
 FUZZ_TOOL_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all $(FUZZ_WARN)
 FUZZ_BIN := out/fuzz-host/bin
-FUZZ_HARNESSES := inject-rules verify-opts replay-log
+FUZZ_HARNESSES := inject-rules verify-opts replay-log replay-lw
 SECONDS ?= 60
 
 $(FUZZ_BIN)/fuzz-%: tests/fuzz-host/fuzz-%.c tests/fuzz-host/fuzz-host.h FORCE
