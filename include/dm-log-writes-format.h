@@ -23,11 +23,11 @@
 #define LW_MAGIC		0x6a736677736872ULL
 #define LW_VERSION		1
 
-#define LW_F_FLUSH		(1U << 0)
-#define LW_F_FUA		(1U << 1)
-#define LW_F_DISCARD		(1U << 2)
-#define LW_F_MARK		(1U << 3)
-#define LW_F_METADATA		(1U << 4)
+#define LW_F_FLUSH		0x01U
+#define LW_F_FUA		0x02U
+#define LW_F_DISCARD		0x04U
+#define LW_F_MARK		0x08U
+#define LW_F_METADATA		0x10U
 #define LW_F_KNOWN		0x1fU
 
 /* The first 28 bytes of block 0 (the kernel writes sizeof() == 32). */
