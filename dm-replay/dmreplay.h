@@ -91,12 +91,14 @@ struct entries {
 	u64 nr;
 };
 
-/* dmreplay.c: messages and options */
+/* dmreplay-msg.c: messages and numbers */
 extern const char *prog;
-void usage(FILE *f);
 void err(const char *fmt, ...);
 int usage_error(const char *fmt, ...);
 int parse_u64(const char *s, u64 *v);
+
+/* dmreplay.c: usage and options */
+void usage(FILE *f);
 int start_point_opt(struct start_point *sp, int c, const char *arg);
 int walk_args(int argc, char **argv, const char *verb, struct log_limit *lim,
 	      const char **path);
