@@ -102,7 +102,7 @@ staging=$out/staging
 rm -rf "$staging"
 mkdir -p "$staging/ko" "$staging/bin"
 for m in $modules $extra_modules; do cp "$src/$m.ko" "$staging/ko/"; done
-for t in dm-replay/dmreplay tests/torture/dmtk-torture tests/fuzz/dmtk-fuzz; do
+for t in dm-replay/dmreplay dm-replay/dmtk-replay-log tests/torture/dmtk-torture tests/fuzz/dmtk-fuzz; do
 	[ -x "$src/$t" ] && cp "$src/$t" "$staging/bin/"
 done
 # fstests' replay-log for the comparison cases, built statically from the
