@@ -42,7 +42,7 @@ CC ?= cc
 PREFIX ?= /usr/local
 USER_CFLAGS := -O2 -g -Wall -Wextra -Wshadow -Wno-unused-parameter \
 	-D_GNU_SOURCE -I$(CURDIR_)/include
-TOOLS := dm-replay/dmreplay tests/torture/dmtk-torture tests/fuzz/dmtk-fuzz
+TOOLS := dm-replay/dmreplay dm-replay/dmtk-replay-log tests/torture/dmtk-torture tests/fuzz/dmtk-fuzz
 UNIT_SRCS := $(wildcard tests/unit/test-*.c)
 UNIT_BINS := $(UNIT_SRCS:.c=)
 
@@ -76,12 +76,21 @@ tools:
 	@for t in $(TOOLS); do [ -f $$t.c ] || continue; \
 		$(MAKE) --no-print-directory $$t || exit 1; done
 
-DMREPLAY_SRCS := $(wildcard dm-replay/dmreplay*.c) dm-replay/replay-log.c dm-replay/crash-gen.c
+DMREPLAY_SRCS := $(wildcard dm-replay/dmreplay*.c) dm-replay/replay-log.c dm-replay/replay-lw.c \
+	dm-replay/crash-gen.c
+# dmtk-replay-log: replay-log's command line over dmreplay's reader.
+RL_SRCS := dm-replay/dmtk-replay-log.c dm-replay/dmtk-rl-run.c dm-replay/dmreplay-msg.c \
+	dm-replay/dmreplay-log.c dm-replay/dmreplay-lw.c dm-replay/dmreplay-io.c \
+	dm-replay/dmreplay-target.c dm-replay/replay-log.c dm-replay/replay-lw.c
 DMREPLAY_HDRS := dm-replay/dmreplay.h dm-replay/crash-gen.h include/dm-replay-log.h \
+	include/dm-log-writes-format.h \
 	include/dmtk-compat.h include/dmtk-prng.h
 
 dm-replay/dmreplay: $(DMREPLAY_SRCS) $(DMREPLAY_HDRS)
 	$(CC) $(USER_CFLAGS) -o $@ $(DMREPLAY_SRCS) -ldevmapper
+
+dm-replay/dmtk-replay-log: $(RL_SRCS) $(DMREPLAY_HDRS) dm-replay/dmtk-replay-log.h
+	$(CC) $(USER_CFLAGS) -o $@ $(RL_SRCS)
 
 # Host tests of dmreplay (tests/tool/): the tool under ASan and UBSan, the
 # log writer, and the tool fuzzer. make test-tool [T="001 005"];
@@ -98,13 +107,25 @@ $(TOOL_OUT)/dmr-mklog: tests/tool/dmr-mklog.c tests/tool/logbuild.h dm-replay/re
 	@mkdir -p $(TOOL_OUT)
 	$(CC) $(USER_CFLAGS) $(SAN_CFLAGS) -o $@ $<
 
+$(TOOL_OUT)/dmr-mklw: tests/tool/dmr-mklw.c dm-replay/replay-log.c dm-replay/replay-lw.c \
+		include/dm-log-writes-format.h include/dm-replay-log.h include/dmtk-compat.h
+	@mkdir -p $(TOOL_OUT)
+	$(CC) $(USER_CFLAGS) $(SAN_CFLAGS) -o $@ $<
+
 $(TOOL_OUT)/dmr-fuzz-tool: tests/tool/dmr-fuzz-tool.c tests/tool/logbuild.h \
 		dm-replay/replay-log.c include/dm-replay-log.h include/dmtk-compat.h include/dmtk-prng.h
 	@mkdir -p $(TOOL_OUT)
 	$(CC) $(USER_CFLAGS) $(SAN_CFLAGS) -o $@ $<
 
-test-tool: $(TOOL_OUT)/dmreplay-san $(TOOL_OUT)/dmr-mklog
-	@tests/tool/run.sh $(CURDIR_)/$(TOOL_OUT)/dmreplay-san $(CURDIR_)/$(TOOL_OUT)/dmr-mklog $(T)
+$(TOOL_OUT)/dmtk-replay-log-san: $(RL_SRCS) $(DMREPLAY_HDRS) dm-replay/dmtk-replay-log.h
+	@mkdir -p $(TOOL_OUT)
+	$(CC) $(USER_CFLAGS) $(SAN_CFLAGS) -o $@ $(RL_SRCS)
+
+# FSTESTS=<fstests tree>: the cases comparing with its replay-log build it.
+test-tool: $(TOOL_OUT)/dmreplay-san $(TOOL_OUT)/dmr-mklog $(TOOL_OUT)/dmr-mklw \
+		$(TOOL_OUT)/dmtk-replay-log-san
+	@MKLW=$(CURDIR_)/$(TOOL_OUT)/dmr-mklw RLOG=$(CURDIR_)/$(TOOL_OUT)/dmtk-replay-log-san \
+		tests/tool/run.sh $(CURDIR_)/$(TOOL_OUT)/dmreplay-san $(CURDIR_)/$(TOOL_OUT)/dmr-mklog $(T)
 
 fuzz-tool: $(TOOL_OUT)/dmreplay-san $(TOOL_OUT)/dmr-fuzz-tool
 	@$(TOOL_OUT)/dmr-fuzz-tool --tool $(CURDIR_)/$(TOOL_OUT)/dmreplay-san \
@@ -129,7 +150,7 @@ FUZZ_WARN := -Wall -Wextra -Wshadow -Wno-unused-parameter -D_GNU_SOURCE -I$(CURD
 FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(FUZZ_WARN)
 FUZZ_TOOL_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all $(FUZZ_WARN)
 FUZZ_BIN := out/fuzz-host/bin
-FUZZ_HARNESSES := inject-rules verify-opts replay-log
+FUZZ_HARNESSES := inject-rules verify-opts replay-log replay-lw
 SECONDS ?= 60
 
 $(FUZZ_BIN)/fuzz-%: tests/fuzz-host/fuzz-%.c tests/fuzz-host/fuzz-host.h FORCE
@@ -173,7 +194,9 @@ install: modules
 		modules_install
 	$(MAKE) --no-print-directory tools
 	install -D -m 755 dm-replay/dmreplay $(DESTDIR)$(PREFIX)/sbin/dmreplay
+	install -D -m 755 dm-replay/dmtk-replay-log $(DESTDIR)$(PREFIX)/sbin/dmtk-replay-log
 	install -D -m 644 docs/dmreplay.8 $(DESTDIR)$(PREFIX)/share/man/man8/dmreplay.8
+	install -D -m 644 docs/dmtk-replay-log.8 $(DESTDIR)$(PREFIX)/share/man/man8/dmtk-replay-log.8
 	install -D -m 755 scripts/dmtk-regress $(DESTDIR)$(PREFIX)/sbin/dmtk-regress
 	install -d $(DESTDIR)$(PREFIX)/share/dm-testkit/fio
 	install -m 644 scripts/fio/*.fio $(DESTDIR)$(PREFIX)/share/dm-testkit/fio/

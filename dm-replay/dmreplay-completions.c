@@ -116,6 +116,10 @@ int cmd_completions(int argc, char **argv)
 	r = log_open(&lg, path);
 	if (r)
 		goto out;
+	if (lg.lw) {
+		r = lw_no_completions(&lg);
+		goto out;
+	}
 	r = log_scan(&lg);
 	if (r)
 		goto out;

@@ -40,6 +40,22 @@ out:
 	return r;
 }
 
+/* What a dm-log-writes superblock says, and what the format does not. */
+static void print_lw_super(const struct log *lg)
+{
+	printf("format:            dm-log-writes\n");
+	printf("version:           %u\n", lg->sb.version);
+	printf("block size:        %u\n", lg->sb.block_size);
+	printf("data block size:   %u\n", lg->sb.data_block_size);
+	printf("device sectors:    unknown (entries reach sector %" PRIu64 ")\n",
+	       lg->sb.dev_sectors);
+	printf("log sectors:       %" PRIu64 "\n", lg->sb.log_sectors);
+	printf("used sectors:      %" PRIu64 " (by the committed entries)\n",
+	       lg->sb.used_sectors);
+	printf("unavailable:       log id, state, checksums, completion order, write_zeroes, "
+	       "entries after the last superblock update\n");
+}
+
 int cmd_info(int argc, char **argv)
 {
 	u64 writes = 0, data = 0, flushes = 0, fua = 0, discards = 0, zeroes = 0;
@@ -63,15 +79,20 @@ int cmd_info(int argc, char **argv)
 	if (r)
 		goto out;
 	printf("log:               %s\n", lg.path);
-	printf("version:           %u\n", lg.sb.version);
-	printf("log id:            %016" PRIx64 "\n", lg.sb.log_id);
-	printf("state:             %s\n", state_str(lg.sb.state));
-	printf("block size:        %u\n", lg.sb.block_size);
-	printf("data block size:   %u\n", lg.sb.data_block_size);
-	printf("device sectors:    %" PRIu64 "\n", lg.sb.dev_sectors);
-	printf("log sectors:       %" PRIu64 "\n", lg.sb.log_sectors);
-	printf("used sectors:      %" PRIu64 " (at the last superblock update)\n",
-	       lg.sb.used_sectors);
+	if (lg.lw) {
+		print_lw_super(&lg);
+	} else {
+		printf("format:            dm-replay\n");
+		printf("version:           %u\n", lg.sb.version);
+		printf("log id:            %016" PRIx64 "\n", lg.sb.log_id);
+		printf("state:             %s\n", state_str(lg.sb.state));
+		printf("block size:        %u\n", lg.sb.block_size);
+		printf("data block size:   %u\n", lg.sb.data_block_size);
+		printf("device sectors:    %" PRIu64 "\n", lg.sb.dev_sectors);
+		printf("log sectors:       %" PRIu64 "\n", lg.sb.log_sectors);
+		printf("used sectors:      %" PRIu64 " (at the last superblock update)\n",
+		       lg.sb.used_sectors);
+	}
 	printf("committed entries: %" PRIu64 "\n", lg.sb.nr_entries);
 	fflush(stdout);
 
@@ -108,7 +129,10 @@ int cmd_info(int argc, char **argv)
 	printf("discards:          %" PRIu64 "\n", discards);
 	printf("write_zeroes:      %" PRIu64 "\n", zeroes);
 	printf("marks:             %" PRIu64 "\n", marks);
-	printf("completions:       %" PRIu64 "\n", comps);
+	if (lg.lw)
+		printf("completions:       unavailable (not in the dm-log-writes format)\n");
+	else
+		printf("completions:       %" PRIu64 "\n", comps);
 	if (info)
 		printf("other entries:     %" PRIu64 "\n", info);
 	if (lg.sb.state != DMR_STATE_LOGGING)

@@ -72,10 +72,12 @@ int log_open(struct log *lg, const char *path)
 		err("cannot read the superblock of %s: %s", path, strerror(-r));
 		return EXIT_RUNTIME;
 	}
+	if (lw_is_super(lg->hdr, DMR_MIN_BLOCK_SIZE))
+		return lw_log_open(lg);
 	raw = (struct dmr_super *)lg->hdr;
 	e = dmr_super_decode(raw, &lg->sb);
 	if (e == DMR_E_MAGIC) {
-		err("%s: not a dm-replay log (no superblock)", path);
+		err("%s: not a dm-replay log nor a dm-log-writes one (no superblock)", path);
 		return EXIT_DAMAGED;
 	}
 	if (e == DMR_E_VERSION) {
@@ -278,6 +280,8 @@ enum next_result log_next(struct log *lg, struct dmr_rec *rec, bool want_data)
 	u64 sectors;
 	int r;
 
+	if (lg->lw)
+		return lw_log_next(lg, rec);
 	if (lg->pos + bss > lg->end_sectors) {
 		if (!committed)
 			return NEXT_END;
@@ -373,6 +377,8 @@ int log_scan(struct log *lg)
 			lg->last_flush_end = lg->index;
 	lg->nr_intact = lg->index;
 	lg->end = res;
+	if (lg->lw)
+		lw_log_scanned(lg);
 	log_rewind(lg);
 	if (res == NEXT_IO_ERROR) {
 		err("%s: %s", lg->path, lg->why);

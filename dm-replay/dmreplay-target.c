@@ -90,14 +90,16 @@ int target_open(struct target *t, const char *path, const struct log *lg, bool g
 			return EXIT_RUNTIME;
 		}
 	} else if (size < dev_bytes && t->is_file) {
-		err("target %s is a file of %" PRIu64 " bytes, the recorded device had %" PRIu64
-		    " (%" PRIu64 " sectors); --grow extends it", path, size, dev_bytes,
+		err("target %s is a file of %" PRIu64 " bytes, the %s %" PRIu64 " (%" PRIu64
+		    " sectors); --grow extends it", path, size,
+		    lg->lw ? "log's writes reach byte" : "recorded device had", dev_bytes,
 		    lg->sb.dev_sectors);
 		target_close(t);
 		return EXIT_RUNTIME;
 	} else if (size < dev_bytes) {
-		err("target %s has %" PRIu64 " sectors, the recorded device had %" PRIu64,
-		    path, size >> 9, lg->sb.dev_sectors);
+		err("target %s has %" PRIu64 " sectors, the %s %" PRIu64, path, size >> 9,
+		    lg->lw ? "log's writes reach sector" : "recorded device had",
+		    lg->sb.dev_sectors);
 		target_close(t);
 		return EXIT_RUNTIME;
 	}
@@ -190,7 +192,8 @@ static int copy_data(struct target *t, struct log *lg, const struct dmr_rec *rec
 		dst += n;
 		left -= n;
 	}
-	if (~st != rec->data_crc) {
+	/* A dm-log-writes log has no checksums to hold the data to. */
+	if (!lg->lw && ~st != rec->data_crc) {
 		err("%s: entry %" PRIu64 ": its data changed since it was checked", lg->path,
 		    rec->seq);
 		return -EIO;

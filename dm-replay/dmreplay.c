@@ -4,18 +4,13 @@
  * any entry or mark (optionally running a check at every flush, FUA or
  * mark), and add marks to a recording device. See docs/dmreplay.8.
  *
- * This file: usage, messages, shared option parsing and the dispatch to
- * the verbs (dmreplay-info.c, -replay.c, -completions.c, -crash.c, -mark.c).
+ * This file: usage, shared option parsing and the dispatch to the verbs (dmreplay-info.c, -replay.c, -completions.c, -crash.c, -mark.c).
  */
-#include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dmreplay.h"
-
-const char *prog = "dmreplay";
 
 void usage(FILE *f)
 {
@@ -78,40 +73,6 @@ void usage(FILE *f)
 "failed (crash-states: any state failed); 2 usage error (also: the log as\n"
 "target); 3 runtime error (I/O error, missing device, target too small or of\n"
 "larger blocks, mark or entry not in the log, mark refused by the kernel).\n");
-}
-
-void err(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-int usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nTry 'dmreplay --help'.\n");
-	return EXIT_USAGE;
-}
-
-int parse_u64(const char *s, u64 *v)
-{
-	char *end;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	*v = strtoull(s, &end, 10);
-	return errno || *end ? -1 : 0;
 }
 
 /* Option 'F' (--from-mark) or 'f' (--from-entry) into @sp. */

@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "dm-replay-log.h"
+#include "dm-log-writes-format.h"
 
 #define EXIT_DAMAGED	1	/* damaged log, or a check failed */
 #define EXIT_USAGE	2
@@ -42,6 +43,8 @@ struct log {
 	u64 size_sectors;	/* what the device or file really holds */
 	u64 end_sectors;	/* where entries may end: min(size, log_sectors) */
 	struct dmr_sb sb;
+	bool lw;		/* a dm-log-writes v1 log (dmreplay-lw.c) */
+	u64 lw_max_end;		/* lw: the highest sector its entries reach */
 	u64 index;		/* of the next entry */
 	u64 pos;		/* its header's sector */
 	u8 *hdr;		/* one log block */
@@ -88,12 +91,14 @@ struct entries {
 	u64 nr;
 };
 
-/* dmreplay.c: messages and options */
+/* dmreplay-msg.c: messages and numbers */
 extern const char *prog;
-void usage(FILE *f);
 void err(const char *fmt, ...);
 int usage_error(const char *fmt, ...);
 int parse_u64(const char *s, u64 *v);
+
+/* dmreplay.c: usage and options */
+void usage(FILE *f);
 int start_point_opt(struct start_point *sp, int c, const char *arg);
 int walk_args(int argc, char **argv, const char *verb, struct log_limit *lim,
 	      const char **path);
@@ -104,6 +109,12 @@ int open_direct(const char *path, int flags);
 int dev_size(int fd, u64 *bytes);
 int pread_full(int fd, void *buf, size_t len, u64 off);
 int pwrite_full(int fd, const void *buf, size_t len, u64 off);
+
+/* dmreplay-lw.c: the reader of dm-log-writes v1 logs */
+int lw_log_open(struct log *lg);
+enum next_result lw_log_next(struct log *lg, struct dmr_rec *rec);
+void lw_log_scanned(struct log *lg);
+int lw_no_completions(const struct log *lg);
 
 /* dmreplay-log.c: the log reader */
 int log_open(struct log *lg, const char *path);

@@ -25,6 +25,7 @@ static const struct replay_optdef {
 	{ "on_log_full", REPLAY_OPT_ON_FULL, true, true, "Duplicate on_log_full option" },
 	{ "max_pending_mb", REPLAY_OPT_PENDING, true, true, "Duplicate max_pending_mb option" },
 	{ "no_completions", REPLAY_OPT_NO_COMP, false, true, "Duplicate no_completions option" },
+	{ "format", REPLAY_OPT_FORMAT, true, true, "Duplicate format option" },
 	{ "on_divergence", REPLAY_OPT_ON_DIV, true, false, "Duplicate on_divergence option" },
 	{ "timeout_ms", REPLAY_OPT_TIMEOUT, true, false, "Duplicate timeout_ms option" },
 };
@@ -56,7 +57,7 @@ static unsigned int replay_opt(struct replay_c *rc, const char *arg, const char 
 static int replay_parse_opts(struct replay_c *rc, struct dm_arg_set *as, char **error)
 {
 	static const struct dm_arg _args[] = {
-		{0, 3, "Invalid number of optional arguments"},
+		{0, 4, "Invalid number of optional arguments"},
 	};
 	const char *arg, *value;
 	unsigned int argc, val;
@@ -95,6 +96,14 @@ static int replay_parse_opts(struct replay_c *rc, struct dm_arg_set *as, char **
 			rc->max_pending_mb = val;
 			break;
 		case REPLAY_OPT_NO_COMP:
+			break;
+		case REPLAY_OPT_FORMAT:
+			if (!strcmp(value, "log-writes")) {
+				rc->lw = true;
+			} else if (strcmp(value, "dm-replay")) {
+				*error = "Invalid format: expected dm-replay or log-writes";
+				return -EINVAL;
+			}
 			break;
 		case REPLAY_OPT_ON_DIV:
 			if (!strcmp(value, "fail")) {
@@ -247,6 +256,18 @@ static int replay_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		ti->error = "Log device block size above 4096 bytes is not supported";
 		goto bad_logdev;
 	}
+	/* dm-log-writes' log blocks are the data device's logical blocks. */
+	if (rc->lw) {
+		if (bdev_logical_block_size(rc->dev->bdev) < bs) {
+			ti->error = "format:log-writes needs log blocks no larger than data blocks";
+			goto bad_logdev;
+		}
+		bs = bdev_logical_block_size(rc->dev->bdev);
+		if (bs > DMR_MAX_BLOCK_SIZE || bs > PAGE_SIZE) {
+			ti->error = "format:log-writes: data block size above 4096 bytes";
+			goto bad_logdev;
+		}
+	}
 	rc->block_size = bs;
 	rc->block_sectors = bs >> SECTOR_SHIFT;
 	rc->log_sectors = round_down(bdev_nr_sectors(rc->logdev->bdev), rc->block_sectors);
@@ -278,7 +299,8 @@ static int replay_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	ti->num_flush_bios = 1;
 	ti->flush_supported = true;
 	ti->num_discard_bios = 1;
-	ti->num_write_zeroes_bios = 1;
+	/* dm-log-writes has no write_zeroes entry: the block layer writes zeroes. */
+	ti->num_write_zeroes_bios = rc->lw ? 0 : 1;
 	ti->per_io_data_size = sizeof(struct replay_bio);
 	ti->private = rc;
 	return 0;
@@ -365,6 +387,8 @@ static void replay_status(struct dm_target *ti, status_type_t type,
 		       (unsigned long long)READ_ONCE(rc->next_sector),
 		       (unsigned long long)rc->log_sectors,
 		       replay_state_names[READ_ONCE(rc->state)]);
+		if (rc->lw)
+			DMEMIT(" format:log-writes");
 		break;
 
 	case STATUSTYPE_TABLE:
@@ -378,6 +402,8 @@ static void replay_status(struct dm_target *ti, status_type_t type,
 			DMEMIT(" max_pending_mb:%u", rc->max_pending_mb);
 		if (rc->opts & REPLAY_OPT_NO_COMP)
 			DMEMIT(" no_completions");
+		if (rc->opts & REPLAY_OPT_FORMAT)
+			DMEMIT(" format:%s", rc->lw ? "log-writes" : "dm-replay");
 		if (rc->opts & REPLAY_OPT_ON_DIV)
 			DMEMIT(" on_divergence:%s", p->fail_on_divergence ? "fail" : "passthrough");
 		if (rc->opts & REPLAY_OPT_TIMEOUT)

@@ -14,6 +14,7 @@
 #include <linux/workqueue.h>
 
 #include "dm-replay-log.h"
+#include "dm-log-writes-format.h"
 
 #define DM_MSG_PREFIX "replay"
 
@@ -42,6 +43,7 @@
 #define REPLAY_OPT_ON_DIV	BIT(2)
 #define REPLAY_OPT_TIMEOUT	BIT(3)
 #define REPLAY_OPT_NO_COMP	BIT(4)
+#define REPLAY_OPT_FORMAT	BIT(5)
 
 enum replay_mode { REPLAY_RECORD, REPLAY_PLAY };
 
@@ -98,6 +100,7 @@ struct replay_c {
 	struct dm_target *ti;
 	enum replay_mode mode;
 	unsigned int opts;
+	bool lw;			/* format:log-writes (replay-lw.c) */
 	bool error_on_full;
 	unsigned int max_pending_mb;
 	unsigned int max_pending_pages;
@@ -178,6 +181,15 @@ static inline struct bio *replay_log_bio(struct replay_c *rc, unsigned short nr_
 
 	bio_clear_polled(bio);
 	return bio;
+}
+
+/*
+ * Whether requests' completions are recorded: not with no_completions, nor
+ * in the dm-log-writes format, which has no place for them.
+ */
+static inline bool replay_records_completions(const struct replay_c *rc)
+{
+	return !(rc->opts & REPLAY_OPT_NO_COMP) && !rc->lw;
 }
 
 /* replay-target.c */

@@ -23,6 +23,9 @@
 #   DMTK_ICOUNT=1 deterministic instruction-count clock (benchmarks)
 #   DMTK_SMP      guest CPUs (default 1: far less timing noise under TCG)
 #   DMTK_MEM      guest memory in MiB (default 2048)
+#   FSTESTS       an fstests tree: its src/log-writes/replay-log is built
+#                 (static) and staged for the comparison cases; without it
+#                 they skip
 # Exit code: the guest's (0 when every case passed); 1 when the guest
 # crashed, hung or logged a kernel splat; 2 on set-up failure.
 set -eu
@@ -99,9 +102,22 @@ staging=$out/staging
 rm -rf "$staging"
 mkdir -p "$staging/ko" "$staging/bin"
 for m in $modules $extra_modules; do cp "$src/$m.ko" "$staging/ko/"; done
-for t in dm-replay/dmreplay tests/torture/dmtk-torture tests/fuzz/dmtk-fuzz; do
+for t in dm-replay/dmreplay dm-replay/dmtk-replay-log tests/torture/dmtk-torture tests/fuzz/dmtk-fuzz; do
 	[ -x "$src/$t" ] && cp "$src/$t" "$staging/bin/"
 done
+# fstests' replay-log for the comparison cases, built statically from the
+# fstests tree FSTESTS names (never part of the kit); without it they skip.
+if [ -n "${FSTESTS:-}" ]; then
+	lw_src=$FSTESTS/src/log-writes
+	if ! gcc -O2 -static -o "$out/replay-log" "$lw_src/replay-log.c" "$lw_src/log-writes.c" \
+		> "$out/replay-log.log" 2>&1; then
+		echo "vm: cannot build fstests' replay-log from $lw_src:" >&2
+		cat "$out/replay-log.log" >&2
+		exit 2
+	fi
+	cp "$out/replay-log" "$staging/bin/replay-log"
+	echo "vm: staged fstests' replay-log from $FSTESTS"
+fi
 # A link: the runner finds its fio job library next to its real path.
 ln -s ../scripts/dmtk-regress "$staging/bin/dmtk-regress"
 {

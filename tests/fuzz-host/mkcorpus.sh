@@ -4,7 +4,8 @@
 # Writes the seed corpus of the host fuzzers into tests/fuzz-host/corpus/:
 # small valid inputs of every kind and the reproducers of issues 13 and 14.
 # The files are in the repository; run this after changing a seed
-# (make fuzz-host-build first: the logs are written by out/fuzz-host/bin/mklog).
+# (make fuzz-host-build first: the logs are written by out/fuzz-host/bin/mklog;
+# the dm-log-writes ones by out/tool/dmr-mklw, built by make test-tool).
 #
 # Usage: tests/fuzz-host/mkcorpus.sh
 set -eu
@@ -12,7 +13,7 @@ set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 c=$top/tests/fuzz-host/corpus
 mklog=$top/out/fuzz-host/bin/mklog
-mkdir -p "$c/inject-rules" "$c/verify-opts" "$c/replay-log"
+mkdir -p "$c/inject-rules" "$c/verify-opts" "$c/replay-log" "$c/replay-lw"
 
 # le N VALUE: VALUE as N little-endian bytes.
 le() {
@@ -122,3 +123,11 @@ lg "$l/issue14-comp-seq-past-log" w:0:8:c=18446744073709551615 r:0/0/8/0
 lg -b 4096 -d 2048 "$l/issue14-4kn-log" w:0:8 w:8:1 f m:m1
 # a file too small for a superblock (dmreplay's log_open() leaked its buffer)
 printf 'D' > "$l/tiny"
+
+# dm-log-writes v1 logs (fuzz-replay-lw, and fuzz-dmreplay through run.sh)
+lw() { "$top/out/tool/dmr-mklw" "$c/replay-lw/$1"; }
+printf 'super ss=512\nwrite 0 2 fua meta\nmark mkfs\ndiscard 8 4\nflush\nwrite 3 1 flush\n' | lw every-entry
+printf 'super ss=4096\nwrite 0 1\nmark m1\ndiscard 1 1\n' | lw sectorsize-4096
+printf 'super ss=512 entries=1\nwrite 0 1\nwrite 1 1\n' | lw partly-committed
+printf 'super ss=512\nwrite 0 1\nraw 0x3ffffffffffff0 0x20 4 0\n' | lw discard-wraps
+printf 'super ss=512 entries=5\nwrite 0 1\nmark last\n' | lw count-past-end

@@ -33,14 +33,14 @@ while getopts t:o:s: opt; do
 	esac
 done
 shift $((OPTIND - 1))
-names=${*:-"inject-rules verify-opts replay-log dmreplay blkdebug2dm"}
+names=${*:-"inject-rules verify-opts replay-log replay-lw dmreplay blkdebug2dm"}
 bin=${FUZZ_BIN:-$top/out/fuzz-host/bin}
 failed=0
 
 # Largest input of each harness: a table of words, an option list, a log.
 max_len() {
 	case $1 in
-	replay-log|dmreplay) echo 20480 ;;
+	replay-log|replay-lw|dmreplay) echo 20480 ;;
 	*) echo 4096 ;;
 	esac
 }
@@ -77,15 +77,15 @@ for name in $names; do
 	corpus=$here/corpus/$name
 	extra=
 	if [ "$name" = dmreplay ]; then
-		# the tool reads logs: the decoder's seeds and dictionary
-		corpus=$here/corpus/replay-log
+		# the tool reads logs: the decoders' seeds and dictionary
+		corpus="$here/corpus/replay-log $here/corpus/replay-lw"
 		dict=-dict=$here/replay-log.dict
 		extra=-handle_xfsz=0
 	fi
 	rm -f "$dir"/crash-* "$dir"/leak-* "$dir"/timeout-* "$dir"/oom-*
 	"$bin/fuzz-$name" -max_total_time="$secs" -seed="$seed" -timeout=10 \
 		-rss_limit_mb=2048 -max_len="$(max_len "$name")" -print_final_stats=1 \
-		-artifact_prefix="$dir/" $dict $extra "$dir/corpus" "$corpus" \
+		-artifact_prefix="$dir/" $dict $extra "$dir/corpus" $corpus \
 		> "$dir/fuzz.log" 2>&1
 	rc=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$dir/fuzz.log" | tail -n 1)

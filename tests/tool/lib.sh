@@ -55,3 +55,32 @@ md5_range() {
 pattern_md5() {
 	head -c $(($1 * 512)) /dev/zero | tr '\0' "\\$2" | md5sum | cut -d' ' -f1
 }
+
+# mklw FILE: a dm-log-writes v1 log from the description on stdin (dmr-mklw).
+mklw() {
+	[ -x "${MKLW:-}" ] || fail "no dm-log-writes log generator (MKLW=$MKLW)"
+	"$MKLW" "$1" || fail "dmr-mklw $1 failed"
+}
+
+# fill_at FILE SECTOR COUNT BYTE: COUNT 512-byte sectors of BYTE (octal) at SECTOR.
+fill_at() {
+	head -c $(($3 * 512)) /dev/zero | tr '\0' "\\$4" |
+		dd of="$1" bs=512 seek="$2" conv=notrunc status=none
+}
+
+# rlog ARGS...: run dmtk-replay-log; $out, $errs and $rc as tool() sets them.
+rlog() {
+	"$RLOG" "$@" > "$T/out" 2> "$T/err"
+	rc=$?
+	out=$(cat "$T/out")
+	errs=$(cat "$T/err")
+	cat "$T/err" >> "$T/all-err"
+}
+
+# expect_rlog RC ARGS...: run dmtk-replay-log, which must exit RC.
+expect_rlog() {
+	want=$1
+	shift
+	rlog "$@"
+	[ "$rc" = "$want" ] || fail "dmtk-replay-log $*: exit $rc, expected $want; stdout '$out' stderr '$errs'"
+}

@@ -3,7 +3,8 @@
 #
 # Runs the host cases of dmreplay (tests/tool/NNN) and prints one
 # "ok   tool/NNN  description" or "FAIL tool/NNN ..." line each, then
-# "tool-totals passed=N failed=N".
+# "tool-totals passed=N failed=N skipped=N" (a case exits 77 to skip, its
+# last line saying why).
 # Usage: tests/tool/run.sh DMREPLAY MKLOG [CASES...]
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -16,6 +17,7 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 passed=0
 failed=0
+skipped=0
 cases=$*
 [ -n "$cases" ] || cases=$(cd "$here" && ls | grep -E '^[0-9]{3}$')
 for c in $cases; do
@@ -29,7 +31,10 @@ for c in $cases; do
 		grep -E -A12 'Sanitizer|runtime error:' "$T/all-err" | head -n 30 >> "$T/case.log"
 		st=1
 	fi
-	if [ $st = 0 ]; then
+	if [ $st = 77 ]; then
+		echo "skip tool/$c  $desc: $(tail -n 1 "$T/case.log")"
+		skipped=$((skipped + 1))
+	elif [ $st = 0 ]; then
 		echo "ok   tool/$c  $desc"
 		passed=$((passed + 1))
 	else
@@ -39,5 +44,5 @@ for c in $cases; do
 	fi
 	rm -rf "$T"
 done
-echo "tool-totals passed=$passed failed=$failed"
+echo "tool-totals passed=$passed failed=$failed skipped=$skipped"
 [ $failed = 0 ]
