@@ -21,6 +21,7 @@
  * bytes, clamped to the device's end).
  */
 #include "../../dm-inject/inject-rules.c"
+#include "../../dm-inject/inject-index.c"
 #include "fuzz-host.h"
 
 #define MAX_WORDS	64
