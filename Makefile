@@ -11,6 +11,7 @@
 #   make test-tool     host cases of dmreplay over file logs (tests/tool/)
 #   make fuzz-tool     fuzz dmreplay [COUNT=N | SECONDS=N (default 60)] [SEED=S]
 #   make bench         benchmarks against the stock targets (not in CI)
+#   make bench-scaling how each target's cost grows (queue depth, rules, log size)
 #   make lint          checkpatch --strict and sparse on the kernel sources
 #   make fuzz-host [SECONDS=N]  libFuzzer harnesses on the host, N s each
 #   make install       modules_install into extra/ and depmod (real hosts)
@@ -42,7 +43,7 @@ UNIT_SRCS := $(wildcard tests/unit/test-*.c)
 UNIT_BINS := $(UNIT_SRCS:.c=)
 
 .PHONY: all modules test-modules tools unit unit-build clean install lint test demo \
-	bench torture setup kernel-setup test-tool fuzz-tool fuzz-host fuzz-host-build \
+	bench bench-scaling torture setup kernel-setup test-tool fuzz-tool fuzz-host fuzz-host-build \
 	fuzz-host-cov FORCE
 
 all: modules tools
@@ -185,6 +186,9 @@ demo:
 
 bench:
 	@scripts/run-bench.sh
+
+bench-scaling:
+	@scripts/run-bench-scaling.sh
 
 torture:
 	@scripts/run-tests.sh --torture "$(SEED)" "$(OPS)"
