@@ -141,6 +141,30 @@ over the upper half (0: constant, 1: linear), the growth that the upper
 half's slope names (below 0.05 constant, below 0.4 logarithmic, below 1.3
 linear), and the cost added per doubling of n (b of a + b log2 n).
 
+What the curves showed, and what was done about it:
+
+- dm-verify's range lock walked every request in flight on each write
+  (and on each read while a write was in flight), under the spinlock
+  that its completions take in hard-IRQ context: linear in the queue
+  depth (the vrl-list-* curves). It is now an interval tree
+  (dm-verify/verify-lock.c): O(log n + k), k the requests the new one
+  overlaps. k is the work the ordering must do (each overlapping request
+  counts and releases every earlier conflicting one), so a load of
+  overlapping writes stays linear in them (vrl-overlap, and dm-verify's
+  ow curve, where from QD 16 on every write also waits and is started
+  from the worker).
+- dm-inject walked every rule of the request's event when the rules'
+  span covered the request: linear in the rules (about 35 instructions
+  each). Lists of 16 rules or more now carry an interval index
+  (dm-inject/inject-index.c): logarithmic (the inj-spread-* and inj-conc-*
+  curves; the VM's inject1kw, 1,000 rules in the span, costs what no rules
+  cost). A table holds at most 4,096 rules (INJ_MAX_RULES); the host
+  curves go to 100,000 to show the growth. A message add or remove copies
+  the rule set (RCU copy on write): linear in the rules, once per message
+  (inj-build).
+- dmreplay's verbs: whole-run instructions per entry against the log's
+  length (dmr-* below): a flat curve is a verb linear in the log.
+
 EOF
 	meta=$(grep -m1 '^SCALE-META' "$vm" | cut -d' ' -f2- || true)
 	hmeta=$(grep -m1 '^SCALE-HOST-META' "$host" | cut -d' ' -f2- || true)
