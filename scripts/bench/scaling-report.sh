@@ -187,6 +187,17 @@ EOF
   guest time per point: rr random reads and rw random writes over 24 MiB,
   ow random writes within 64 KiB (16 blocks: from QD 16 on they overlap
   and dm-verify orders them).
+EOF
+		if grep -q '^qd-.*-before ' "$tmp/vm.dat"; then
+			cat << EOF
+- Rows named *-before: the same points measured on the code before the
+  fixes (dm-verify's list walk, dm-inject's rule walk): a run of
+  scripts/run-bench-scaling.sh on an export of commit
+  $(grep -m1 '^SCALE-BEFORE' "$vm" | cut -d' ' -f2- || true), whose SCALE-RES lines were added to
+  this log with the configuration renamed.
+EOF
+		fi
+		cat << EOF
 - inject1k: 1,000 rules above the I/O (the rule span check skips them);
   inject1kw: 1,000 rules whose span covers the I/O, none matching (every
   request walks all of them); replay: record, log on null_blk without
