@@ -11,6 +11,7 @@
 #   make test-tool     host cases of dmreplay over file logs (tests/tool/)
 #   make fuzz-tool     fuzz dmreplay [COUNT=N | SECONDS=N (default 60)] [SEED=S]
 #   make bench         benchmarks against the stock targets (not in CI)
+#   make bench-scaling how each target's cost grows (queue depth, rules, log size)
 #   make fstests FSTESTS=<fstests tree> [TESTS="generic/482 ..."]
 #        [FSTYP=ext4|xfs] [TARGETS=kit|stock] [KERNEL=6.12]
 #                      fstests' dm tests in a Debian-userspace VM, stock
@@ -47,7 +48,8 @@ UNIT_SRCS := $(wildcard tests/unit/test-*.c)
 UNIT_BINS := $(UNIT_SRCS:.c=)
 
 .PHONY: all modules test-modules tools unit unit-build clean install lint test demo \
-	bench torture setup kernel-setup fstests test-fstests-host test-tool fuzz-tool fuzz-host fuzz-host-build \
+	bench bench-scaling torture setup kernel-setup fstests test-fstests-host test-tool fuzz-tool \
+	fuzz-host fuzz-host-build \
 	fuzz-host-cov FORCE
 
 all: modules tools
@@ -221,6 +223,9 @@ fstests:
 
 test-fstests-host:
 	@tests/fstests-host/run.sh
+
+bench-scaling:
+	@scripts/run-bench-scaling.sh
 
 torture:
 	@scripts/run-tests.sh --torture "$(SEED)" "$(OPS)"

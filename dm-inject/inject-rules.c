@@ -5,6 +5,7 @@
  * turns a bio into a struct inj_req and acts on the rule returned.
  */
 #include "inject-rules.h"
+#include "inject-index.h"
 
 #ifdef __KERNEL__
 #include <linux/math64.h>
@@ -1234,6 +1235,13 @@ struct inj_ruleset *inj_ruleset_build(struct inj_rule **rules, u32 nr)
 		if (l->nr)
 			rs->ev_mask |= INJ_EV_BIT(e);
 		slot += l->nr;
+		if (l->nr >= INJ_INDEX_MIN) {
+			l->index = inj_index_build(l->rules, l->nr);
+			if (!l->index) {
+				inj_ruleset_free(rs);
+				return NULL;
+			}
+		}
 	}
 	return rs;
 }
@@ -1247,6 +1255,12 @@ void inj_rule_put(struct inj_rule *r)
 
 void inj_ruleset_free(struct inj_ruleset *rs)
 {
+	u32 e;
+
+	if (!rs)
+		return;
+	for (e = 0; e < INJ_EV_NR; e++)
+		inj_index_free(rs->ev[e].index);
 	inj_free(rs);
 }
 
@@ -1258,7 +1272,7 @@ void inj_ruleset_free_all(struct inj_ruleset *rs)
 		return;
 	for (i = 0; i < rs->nr; i++)
 		inj_rule_put(rs->rules[i]);
-	inj_free(rs);
+	inj_ruleset_free(rs);
 }
 
 int inj_ruleset_find(const struct inj_ruleset *rs, u32 id)
@@ -1373,19 +1387,23 @@ struct inj_rule *inj_evaluate(const struct inj_ruleset *rs, struct inj_engine *e
 {
 	const struct inj_evlist *l;
 	struct inj_rule *act, *move;
+	u32 cand[INJ_INDEX_CAND], nc, lim, i;
 	int state;
-	u32 i;
 
 	if (!inj_may_match(rs, req))
 		return NULL;
 	l = &rs->ev[req->ev];
+	/* Only the rules that can match, in table order (inject-index.c). */
+	nc = l->index ? inj_index_lookup(l->index, req->sector, req->nr_sectors, cand) :
+			INJ_INDEX_ALL;
+	lim = nc == INJ_INDEX_ALL ? l->nr : nc;
 
 again:
 	act = NULL;
 	move = NULL;
 	state = inj_state_read(&eng->state);
-	for (i = 0; i < l->nr; i++) {
-		struct inj_rule *r = l->rules[i];
+	for (i = 0; i < lim; i++) {
+		struct inj_rule *r = l->rules[nc == INJ_INDEX_ALL ? i : cand[i]];
 
 		if (r->state && r->state != state)
 			continue;

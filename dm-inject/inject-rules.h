@@ -174,6 +174,8 @@ struct inj_opts {
 	bool log_set;
 };
 
+struct inj_index;
+
 /*
  * Rules of one event, in table order, with the sectors [lo, hi] they can act
  * on: hi is U64_MAX when one of them has no sector range, and lo > hi when
@@ -183,6 +185,7 @@ struct inj_evlist {
 	u32 nr;
 	u64 lo, hi;
 	struct inj_rule **rules;
+	struct inj_index *index;	/* NULL: walk the list (inject-index.h) */
 };
 
 struct inj_req {

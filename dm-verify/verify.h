@@ -28,19 +28,30 @@ size_t verify_first_diff(const void *a, const void *b, size_t len);
  * Reader/writer lock on sector ranges with FIFO order. Every range waits for
  * all earlier conflicting ranges (overlapping, at least one a writer), so
  * overlapping requests reach both legs in one order. A read only conflicts
- * with writers, so while none is in the list reads come and go without a
- * walk. The caller serialises calls to these functions.
+ * with writers, so while none is in the lock reads come and go without a
+ * search. The ranges in the lock (held or waiting) are kept in arrival order
+ * and in an interval tree (a treap ordered by start, each node holding the
+ * largest end of its subtree), so a request costs O(log n + k) for n ranges
+ * in the lock and k conflicts, not O(n). The caller serialises calls to
+ * these functions.
  */
 struct vrl_range {
 	struct vrl_range *prev, *next;
 	u64 start, end;		/* [start, end) in sectors */
 	bool write;
 	unsigned int blockers;	/* earlier conflicting ranges still held */
+	/* Private to verify-lock.c: the interval tree. */
+	struct vrl_range *parent, *left, *right;
+	u64 max_end;		/* the largest end in this subtree */
+	u64 seq;		/* arrival number */
+	u32 prio;		/* treap priority: a parent's is at least its children's */
 };
 
 struct vrl {
 	struct vrl_range head;	/* sentinel of the list in arrival order */
 	unsigned int writers;	/* write ranges in the list */
+	struct vrl_range *root;	/* interval tree of the same ranges */
+	u64 seq;		/* arrivals so far */
 };
 
 void vrl_init(struct vrl *rl);

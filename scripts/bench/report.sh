@@ -185,6 +185,10 @@ below are measured, never edited by hand.
 
 EOF
 	cat "$tmp/tables.md"
+	# make bench-scaling's section (scripts/bench/scaling-report.sh), kept.
+	if [ -f "$(dirname "$md")/benchmarks-scaling.md" ]; then
+		cat "$(dirname "$md")/benchmarks-scaling.md"
+	fi
 } > "$md"
 
 t=1 i=1

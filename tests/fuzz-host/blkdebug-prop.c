@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "../../dm-inject/inject-rules.c"
+#include "../../dm-inject/inject-index.c"
 
 #define MAX_SECTIONS	6
 

@@ -27,6 +27,7 @@
  * out.
  */
 #include "../../dm-inject/inject-rules.c"
+#include "../../dm-inject/inject-index.c"
 #include "fuzz-host.h"
 
 #define MAX_WORDS	64

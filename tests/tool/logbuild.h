@@ -105,7 +105,9 @@ static inline u64 lb_used_sectors(const struct lb_log *lg)
 }
 
 /* Images are at most this big, whatever the fields say. */
+#ifndef LB_MAX_IMAGE
 #define LB_MAX_IMAGE	(64ULL << 20)
+#endif
 
 /*
  * The image of the log: log_sectors * 512 bytes or what the entries take

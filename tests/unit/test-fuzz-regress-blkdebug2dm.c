@@ -13,6 +13,7 @@
 
 #include "unit.h"
 #include "../../dm-inject/inject-rules.c"
+#include "../../dm-inject/inject-index.c"
 
 static char script[4096];
 

@@ -8,6 +8,7 @@
 
 #include "unit.h"
 #include "../../dm-inject/inject-rules.c"
+#include "../../dm-inject/inject-index.c"
 
 #define DEV_LEN 131072ULL
 

@@ -5,7 +5,7 @@
 #include "dmtk-prng.h"
 
 struct grants {
-	struct vrl_range *got[64];
+	struct vrl_range *got[512];
 	int n;
 };
 
@@ -173,6 +173,91 @@ UNIT_CASE(random_invariants_mostly_reads)
 		random_invariants(seed, 8);
 }
 
+/* The tree's shape: in start order, heap-ordered priorities, exact max_end. */
+static int tree_check(const struct vrl_range *n, const struct vrl_range *parent,
+		      u64 lo, u64 hi, u64 *max_end)
+{
+	u64 lmax = 0, rmax = 0, m;
+	int count;
+
+	if (!n) {
+		*max_end = 0;
+		return 0;
+	}
+	CHECK(n->parent == parent);
+	CHECK(n->start >= lo && n->start <= hi);
+	if (parent)
+		CHECK(n->prio <= parent->prio);
+	count = 1 + tree_check(n->left, n, lo, n->start, &lmax) +
+		tree_check(n->right, n, n->start, hi, &rmax);
+	m = n->end;
+	if (lmax > m)
+		m = lmax;
+	if (rmax > m)
+		m = rmax;
+	CHECK_EQ(n->max_end, m);
+	*max_end = m;
+	return count;
+}
+
+/*
+ * Many ranges in flight over a wide space: after every step the tree holds
+ * exactly the ranges in the list, its shape is valid, and each waiting
+ * range's blocker count equals a brute-force count of the earlier
+ * conflicting ranges still in the lock.
+ */
+UNIT_CASE(tree_matches_brute_force)
+{
+	enum { N = 300, ROUNDS = 6000 };
+	static struct vrl_range r[N];
+	int state[N];	/* 0 free, 1 waiting, 2 granted */
+	struct grants g;
+	struct dmtk_prng prng;
+	struct vrl rl;
+	int round, i, j, k, live;
+	u64 max_end;
+
+	dmtk_prng_seed(&prng, 7);
+	vrl_init(&rl);
+	memset(state, 0, sizeof(state));
+	for (round = 0; round < ROUNDS; round++) {
+		i = dmtk_prng_below(&prng, N);
+		g.n = 0;
+		if (state[i] == 0) {
+			u64 start = dmtk_prng_below(&prng, 4096);
+			u64 len = dmtk_prng_below(&prng, 4) ?
+				1 + dmtk_prng_below(&prng, 16) : 1 + dmtk_prng_below(&prng, 1024);
+
+			set(&r[i], start, start + len, !dmtk_prng_below(&prng, 3));
+			state[i] = vrl_acquire(&rl, &r[i]) ? 2 : 1;
+		} else if (state[i] == 2) {
+			vrl_release(&rl, &r[i], record_grant, &g);
+			state[i] = 0;
+		} else {
+			continue;
+		}
+		for (k = 0; k < g.n; k++) {
+			j = g.got[k] - r;
+			CHECK_EQ(state[j], 1);
+			state[j] = 2;
+		}
+		live = 0;
+		for (j = 0; j < N; j++) {
+			unsigned int want = 0;
+
+			if (!state[j])
+				continue;
+			live++;
+			for (k = 0; k < N; k++)
+				if (state[k] && r[k].seq < r[j].seq && vrl_conflict(&r[k], &r[j]))
+					want++;
+			CHECK_EQ(r[j].blockers, want);
+			CHECK_EQ(state[j] == 2, want == 0);
+		}
+		CHECK_EQ(tree_check(rl.root, NULL, 0, ~0ULL, &max_end), live);
+	}
+}
+
 int main(void)
 {
 	UNIT_RUN("verify-lock", readers_share_writers_wait);
@@ -180,5 +265,6 @@ int main(void)
 	UNIT_RUN("verify-lock", release_out_of_order);
 	UNIT_RUN("verify-lock", random_invariants_half_writes);
 	UNIT_RUN("verify-lock", random_invariants_mostly_reads);
+	UNIT_RUN("verify-lock", tree_matches_brute_force);
 	return unit_summary("verify-lock");
 }
