@@ -18,6 +18,7 @@
 
 #include "unit.h"
 #include "../../dm-inject/inject-rules.c"
+#include "../../dm-inject/inject-index.c"
 
 #define LEN	131072ULL
 #define SEC	1000000000ULL
