@@ -27,6 +27,10 @@
 # Exit code: 0 no test failed, 1 a test failed or the VM did not finish,
 # 2 usage or set-up error.
 set -eu
+# make fstests TARGETS=kit TESTS=...: make hands its command-line variables
+# to every make below it through MAKEFLAGS, and fstests' own Makefiles use
+# TARGETS (and would try to build "kit.c"). Nothing of make's reaches them.
+unset MAKEFLAGS MAKEOVERRIDES MFLAGS MAKELEVEL
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 fstests=
