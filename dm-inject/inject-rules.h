@@ -143,6 +143,10 @@ struct inj_opts {
 	u64 seed;
 	u32 max_transfer;	/* bytes, 0 = unlimited */
 	u32 align;		/* bytes, 0 = device's own */
+	/* discard and write-zeroes geometry (blkdebug's), bytes, 0 = device's */
+	u32 max_discard;
+	u32 discard_granularity;
+	u32 max_write_zeroes;
 	bool seed_set;
 	bool log;
 	bool log_set;
