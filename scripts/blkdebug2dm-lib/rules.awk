@@ -82,10 +82,12 @@ BEGIN {
 	split("5 11 12 16 19 28 52 61 67 75 84 95 109 110 121", ok, " ")
 	for (i in ok)
 		carried[ok[i]] = 1
-	split("state new_state sector errno iotype once immediately delay-ns event", kk, " ")
+	split("state sector errno iotype once immediately delay-ns event", kk, " ")
 	for (i in kk)
 		inj_key[kk[i]] = 1
-	split("event state new_state", kk, " ")
+	# sector in [set-state] is the converter's own (QEMU has none): the
+	# default output keeps it, -q refuses it
+	split("event state new_state sector", kk, " ")
 	for (i in kk)
 		set_key[kk[i]] = 1
 }
@@ -201,7 +203,6 @@ function check(r,   key, o, v, e, j, nk, ks) {
 		if (dec_cmp(v, "2147483647") > 0)
 			fail(korg[r, "new_state"], "new_state " v " is not 1 to 2147483647")
 		Rnew[r] = v
-		return
 	}
 	Rsector[r] = ""
 	if ((r, "sector") in kv) {
@@ -209,7 +210,11 @@ function check(r,   key, o, v, e, j, nk, ks) {
 		if (dec_cmp(v, maplen) >= 0)
 			fail(korg[r, "sector"], "sector " v " is past the end of the mapping")
 		Rsector[r] = v
+		if (rsect[r] == "set-state" && qemu)
+			fail(korg[r, "sector"], "sector in [set-state] is not QEMU's (-q models QEMU)")
 	}
+	if (rsect[r] == "set-state")
+		return
 	Rerrno[r] = 5
 	if ((r, "errno") in kv) {
 		v = number(korg[r, "errno"], "errno", kv[r, "errno"])
@@ -299,6 +304,8 @@ function emit_doc(   i, r, w, init, hasset, e, mask) {
 		if (rsect[r] != "set-state" || Rev[r] == "none")
 			continue
 		w = "state:event=" ev[Rev[r]]
+		if (Rsector[r] != "")
+			w = w ",sector=" Rsector[r]
 		if (Rstate[r] != 0)
 			w = w ",state=" swap(Rstate[r], init)
 		words[++nw] = w ",new_state=" swap(Rnew[r], init)
