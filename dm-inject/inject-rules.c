@@ -578,6 +578,11 @@ static const char *bs_error(const char * const *errs, u32 bs)
 	return errs[i];
 }
 
+#define GEO_ERR_RANGE \
+	"max_discard, discard_granularity, max_write_zeroes: must be a multiple of 512 from 512 to 2147483136"
+#define GEO_ERR_BLOCK \
+	"max_discard, discard_granularity, max_write_zeroes: must be multiples of the block (logical block size or align:)"
+
 /*
  * The discard and write-zeroes geometry options (blkdebug's opt-discard,
  * max-discard and max-write-zero): bytes, multiples of 512 below 2^31.
@@ -602,7 +607,7 @@ static int parse_geometry_option(const char *name, size_t nlen, const char *v,
 		return -EINVAL;
 	}
 	if (parse_u64(v, strlen(v), &n) || !n || n % 512 || n > 2147483136) {
-		*err = "max_discard, discard_granularity, max_write_zeroes: must be a multiple of 512 from 512 to 2147483136";
+		*err = GEO_ERR_RANGE;
 		return -EINVAL;
 	}
 	*field = n;
@@ -616,7 +621,7 @@ static int geometry_fit(const struct inj_opts *o, u32 lbs, const char **err)
 
 	if (o->max_discard % block || o->discard_granularity % block ||
 	    o->max_write_zeroes % block) {
-		*err = "max_discard, discard_granularity, max_write_zeroes: must be multiples of the block (logical block size or align:)";
+		*err = GEO_ERR_BLOCK;
 		return -EINVAL;
 	}
 	if (o->discard_granularity && o->max_discard % o->discard_granularity) {
