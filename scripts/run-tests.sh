@@ -67,7 +67,7 @@ for item in $only; do
 	vm|vm/*)
 		case $vm_env in
 		*CASE_TIMEOUT=*) ;;
-		*) vm_env="$vm_env CASE_TIMEOUT=900" ;;
+		*) vm_env="$vm_env CASE_TIMEOUT=1800" ;;
 		esac
 		vm_timeout=$((vm_timeout * 3)) ;;
 	esac

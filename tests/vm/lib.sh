@@ -23,7 +23,7 @@ nested_start() {
 	nested_t0=$(now_cs)
 	qemu-system-x86_64 -M pc -accel tcg -m 192 -smp 1 -L "$NESTED/fw" -bios qboot.rom \
 		-kernel "$NESTED/vmlinuz" -initrd "$NESTED/initrd.cpio" \
-		-append "console=ttyS0 quiet panic=-1 no_timer_check rdinit=/init dmtkg=$2" \
+		-append "console=ttyS0 quiet panic=-1 no_timer_check nokaslr mitigations=off tsc=unstable rdinit=/init dmtkg=$2" \
 		-display none -vga none -nic none -no-reboot -monitor none \
 		-serial "file:$NG/serial.log" -qmp stdio \
 		-drive "file=$1,format=raw,if=none,id=d0,cache=none,aio=native${3:+,$3}" \
@@ -38,18 +38,19 @@ qmp() {
 }
 
 # nested_wait FILE REGEX SECONDS: until FILE ($NG/serial.log or
-# $NG/qmp.out) matches, or fail.
+# $NG/qmp.out) matches, or fail (with what the guest and QEMU said).
 nested_wait() {
+	end=$(($(now_cs) + $3 * 100))
 	i=0
 	until grep -Eq "$2" "$NG/$1" 2> /dev/null; do
 		i=$((i + 1))
-		if [ $i -gt $(($3 * 5)) ] || ! kill -0 "$nested_pid" 2> /dev/null; then
+		if [ "$(now_cs)" -gt $end ] || ! kill -0 "$nested_pid" 2> /dev/null; then
 			echo "--- serial" >&2; cat "$NG/serial.log" >&2
 			echo "--- qmp" >&2; cat "$NG/qmp.out" >&2
 			echo "--- qemu" >&2; cat "$NG/qemu.err" >&2
-			fail "no /$2/ in $1 after $i polls"
+			fail "no /$2/ in $1 after $(nested_elapsed) s"
 		fi
-		sleep 0.2
+		sleep 0.5
 	done
 }
 
