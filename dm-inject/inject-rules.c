@@ -768,6 +768,59 @@ static const char *bs_error(const char * const *errs, u32 bs)
 	return errs[i];
 }
 
+#define GEO_ERR_RANGE \
+	"max_discard, discard_granularity, max_write_zeroes: must be a multiple of 512 from 512 to 2147483136"
+#define GEO_ERR_BLOCK \
+	"max_discard, discard_granularity, max_write_zeroes: must be multiples of the block (logical block size or align:)"
+
+/*
+ * The discard and write-zeroes geometry options (blkdebug's opt-discard,
+ * max-discard and max-write-zero): bytes, multiples of 512 below 2^31.
+ * Returns 1 when @name is none of them.
+ */
+static int parse_geometry_option(const char *name, size_t nlen, const char *v,
+				 struct inj_opts *o, const char **err)
+{
+	u32 *field;
+	u64 n;
+
+	if (word_eq(name, nlen, "max_discard"))
+		field = &o->max_discard;
+	else if (word_eq(name, nlen, "discard_granularity"))
+		field = &o->discard_granularity;
+	else if (word_eq(name, nlen, "max_write_zeroes"))
+		field = &o->max_write_zeroes;
+	else
+		return 1;
+	if (*field) {
+		*err = "Option given twice";
+		return -EINVAL;
+	}
+	if (parse_u64(v, strlen(v), &n) || !n || n % 512 || n > 2147483136) {
+		*err = GEO_ERR_RANGE;
+		return -EINVAL;
+	}
+	*field = n;
+	return 0;
+}
+
+/* The geometry options against the block (logical block size or align:). */
+static int geometry_fit(const struct inj_opts *o, u32 lbs, const char **err)
+{
+	u32 block = o->align > lbs ? o->align : lbs;
+
+	if (o->max_discard % block || o->discard_granularity % block ||
+	    o->max_write_zeroes % block) {
+		*err = GEO_ERR_BLOCK;
+		return -EINVAL;
+	}
+	if (o->discard_granularity && o->max_discard % o->discard_granularity) {
+		*err = "max_discard: must be a multiple of discard_granularity";
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /*
  * The options against the underlying device's logical block size @lbs: a
  * request of a fraction of a block cannot be sent to it.
@@ -790,7 +843,7 @@ int inj_opts_fit(const struct inj_opts *o, u32 lbs, const char **err)
 			return -EINVAL;
 		}
 	}
-	return 0;
+	return geometry_fit(o, lbs, err);
 }
 
 /*
@@ -1020,7 +1073,7 @@ static int parse_option(const char *name, size_t nlen, const char *v, struct inj
 		o->align = n;
 		return 0;
 	}
-	return 1;
+	return parse_geometry_option(name, nlen, v, o, err);
 twice:
 	*err = "Option given twice";
 	return -EINVAL;
@@ -1051,7 +1104,8 @@ int inj_parse_word(const char *word, u64 dev_len, struct inj_opts *opts,
 
 unsigned int inj_nr_opts(const struct inj_opts *o)
 {
-	return o->seed_set + o->log + !!o->max_transfer + !!o->align + !!o->dust_bs;
+	return o->seed_set + o->log + !!o->max_transfer + !!o->align + !!o->dust_bs +
+	       !!o->max_discard + !!o->discard_granularity + !!o->max_write_zeroes;
 }
 
 int inj_format_opts(const struct inj_opts *o, char *buf, size_t len)
@@ -1068,6 +1122,13 @@ int inj_format_opts(const struct inj_opts *o, char *buf, size_t len)
 		sz += scnprintf(buf + sz, len - sz, " align:%u", o->align);
 	if (o->dust_bs)
 		sz += scnprintf(buf + sz, len - sz, " dust:%u", o->dust_bs);
+	if (o->max_discard)
+		sz += scnprintf(buf + sz, len - sz, " max_discard:%u", o->max_discard);
+	if (o->discard_granularity)
+		sz += scnprintf(buf + sz, len - sz, " discard_granularity:%u",
+				o->discard_granularity);
+	if (o->max_write_zeroes)
+		sz += scnprintf(buf + sz, len - sz, " max_write_zeroes:%u", o->max_write_zeroes);
 	return sz;
 }
 

@@ -169,6 +169,10 @@ struct inj_opts {
 	u32 max_transfer;	/* bytes, 0 = unlimited */
 	u32 align;		/* bytes, 0 = device's own */
 	u32 dust_bs;		/* dust: block size in bytes, 0 = none */
+	/* discard and write-zeroes geometry (blkdebug's), bytes, 0 = device's */
+	u32 max_discard;
+	u32 discard_granularity;
+	u32 max_write_zeroes;
 	bool seed_set;
 	bool log;
 	bool log_set;

@@ -1373,6 +1373,27 @@ static int inject_iterate_devices(struct dm_target *ti, iterate_devices_callout_
 	return fn(ti, ic->dev, ic->start, ti->len, data);
 }
 
+/*
+ * blkdebug's discard and write-zeroes geometry: the options cap what the
+ * device takes (a device without discard or write zeroes keeps 0) and
+ * coarsen the discard granularity; the block layer splits requests by them.
+ */
+static void inject_geometry_hints(const struct inj_opts *o, struct queue_limits *limits)
+{
+	if (o->max_discard) {
+		unsigned int sectors = o->max_discard >> SECTOR_SHIFT;
+
+		limits->max_discard_sectors = min(limits->max_discard_sectors, sectors);
+		limits->max_hw_discard_sectors = min(limits->max_hw_discard_sectors, sectors);
+	}
+	if (o->discard_granularity)
+		limits->discard_granularity = max(limits->discard_granularity,
+						  o->discard_granularity);
+	if (o->max_write_zeroes)
+		limits->max_write_zeroes_sectors = min(limits->max_write_zeroes_sectors,
+						       o->max_write_zeroes >> SECTOR_SHIFT);
+}
+
 static void inject_io_hints(struct dm_target *ti, struct queue_limits *limits)
 {
 	struct inject_c *ic = ti->private;
@@ -1388,6 +1409,7 @@ static void inject_io_hints(struct dm_target *ti, struct queue_limits *limits)
 		limits->physical_block_size = max(limits->physical_block_size, ic->opts.align);
 		limits->io_min = max(limits->io_min, ic->opts.align);
 	}
+	inject_geometry_hints(&ic->opts, limits);
 }
 
 /*

@@ -6,6 +6,9 @@
 #               shared libraries, and the stock kernel modules (cached: it is
 #               rebuilt only when missing)
 #   kit.cpio    the kit's modules, tools, tests, guest scripts and run.conf
+#   nested.cpio with DMTK_NESTED=1 (the tests/vm group): qemu-system-x86_64
+#               and its firmware, and the nested guest's kernel (the same)
+#               and initramfs under /dmtk/nested (cached like base.cpio)
 #
 # Usage: scripts/mkinitramfs.sh ABI OUTDIR KIT_STAGING_DIR
 #   KIT_STAGING_DIR holds: ko/*.ko, bin/*, run.conf
@@ -19,7 +22,7 @@ kroot=$top/.cache/kernel/$abi/root
 
 # Userspace programs for the guest (busybox supplies the rest).
 programs="dmsetup fio xfs_io mke2fs e2fsck blockdev blkdiscard losetup dd cmp
-timeout kmod stat sync blkzone mkfs.btrfs"
+timeout kmod stat sync blkzone mkfs.btrfs qemu-io"
 
 # Stock modules, with their dependencies resolved by modprobe.
 stock_modules="dm-mod brd null_blk loop dm-flakey dm-delay dm-log-writes
@@ -118,4 +121,58 @@ for f in "$depdir/lib/modules/$abi"/modules.*; do
 	cp "$f" "$kit/lib/modules/$abi/"
 done
 (cd "$kit" && find . | cpio -o -H newc --quiet) > "$out/kit.cpio"
-cat "$out/base.cpio" "$out/kit.cpio" > "$out/initramfs.cpio"
+
+# The nested guest of tests/vm: QEMU in the test VM, its firmware in one
+# directory (-L), the same kernel and a busybox initramfs holding the
+# virtio-blk modules (decompressed: busybox insmod takes plain .ko).
+build_nested() {
+	nested=$out/nested
+	rm -rf "$nested"
+	copy_with_libs "$nested" "$(command -v qemu-system-x86_64)"
+	# TCG is a loadable module of Debian's QEMU
+	for m in /usr/lib/x86_64-linux-gnu/qemu/accel-tcg-x86_64.so; do
+		copy_with_libs "$nested" "$m"
+	done
+	fw=$nested/dmtk/nested/fw
+	mkdir -p "$fw"
+	for f in /usr/share/seabios/bios-256k.bin /usr/share/qemu/linuxboot_dma.bin \
+		/usr/share/qemu/kvmvapic.bin /usr/share/qemu/qboot.rom; do
+		cp -L "$f" "$fw/"
+	done
+	cp "$top/.cache/kernel/$abi/vmlinuz" "$nested/dmtk/nested/vmlinuz"
+	g=$out/nested-guest
+	rm -rf "$g"
+	mkdir -p "$g/bin" "$g/lib/nested"
+	cp /bin/busybox "$g/bin/busybox"
+	cp "$top/scripts/guest/nested-init" "$g/init"
+	chmod +x "$g/init"
+	modprobe -d "$kroot" -S "$abi" --show-depends virtio_blk |
+		awk '$1 == "insmod" { print $2 }' > "$g/mods"
+	modprobe -d "$kroot" -S "$abi" --show-depends virtio_pci |
+		awk '$1 == "insmod" { print $2 }' >> "$g/mods"
+	n=0
+	awk '!seen[$0]++' "$g/mods" | while read -r ko; do
+		n=$((n + 1))
+		dest=$g/lib/nested/$(printf %02d $n)-$(basename "$ko" | sed 's/\.ko.*//').ko
+		case $ko in
+		*.xz) xz -dc "$ko" > "$dest" ;;
+		*.zst) zstd -qdc "$ko" > "$dest" ;;
+		*) cp "$ko" "$dest" ;;
+		esac
+	done
+	rm "$g/mods"
+	(cd "$g" && find . | cpio -o -H newc --quiet) > "$nested/dmtk/nested/initrd.cpio"
+	(cd "$nested" && find . | cpio -o -H newc --quiet) > "$out/nested.cpio.tmp"
+	mv "$out/nested.cpio.tmp" "$out/nested.cpio"
+}
+
+if [ "${DMTK_NESTED:-0}" = 1 ]; then
+	nstamp="$abi $(cat "$0" "$top/scripts/guest/nested-init" | cksum)"
+	if [ ! -f "$out/nested.cpio" ] || [ "$(cat "$out/nested.stamp" 2> /dev/null)" != "$nstamp" ]; then
+		build_nested
+		echo "$nstamp" > "$out/nested.stamp"
+	fi
+	cat "$out/base.cpio" "$out/kit.cpio" "$out/nested.cpio" > "$out/initramfs.cpio"
+else
+	cat "$out/base.cpio" "$out/kit.cpio" > "$out/initramfs.cpio"
+fi

@@ -61,6 +61,18 @@ if [ "$kernel" = debug ]; then
 	vm_timeout=$((vm_timeout * 4))
 fi
 
+# The tests/vm group boots nested guests under emulation (minutes each).
+for item in $only; do
+	case $item in
+	vm|vm/*)
+		case $vm_env in
+		*CASE_TIMEOUT=*) ;;
+		*) vm_env="$vm_env CASE_TIMEOUT=1800" ;;
+		esac
+		vm_timeout=$((vm_timeout * 3)) ;;
+	esac
+done
+
 passed=0
 failed=0
 mkdir -p "$out"

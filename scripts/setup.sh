@@ -72,7 +72,7 @@ mkdir -p "$cache"
 
 if [ $kernel_only = 0 ]; then
 	apt_install make gcc libc6-dev perl kmod cpio busybox-static \
-		qemu-system-x86 fio dmsetup libdevmapper-dev xfsprogs e2fsprogs \
+		qemu-system-x86 qemu-utils fio dmsetup libdevmapper-dev xfsprogs e2fsprogs \
 		util-linux coreutils diffutils sparse libaio-dev gnuplot-nox btrfs-progs \
 		xz-utils
 	# The host fuzzers (tests/fuzz-host, make fuzz-host): clang, libFuzzer

@@ -8,7 +8,9 @@
  *   - a valid config is converted (exit 0) to one table line
  *     "0 LEN inject DEV OFFSET N WORD...", N the number of words, every
  *     word accepted by dm-inject's own parser (dm-inject/inject-rules.c)
- *     for a device of LEN sectors, set-state rules first, and each rule
+ *     for a device of LEN sectors, set-state rules first (in reverse
+ *     config order: QEMU applies the first matching one, dm-inject the
+ *     last), nothing but notes on stderr, and each rule
  *     saying what its section said (event, sector, state, new_state,
  *     errno, once, immediately);
  *   - a config with a defect is refused: exit 1, nothing on stdout and a
@@ -66,7 +68,7 @@ static const char * const bad_events[] = {
 
 static const int carried[] = { 5, 11, 12, 16, 19, 28, 52, 61, 67, 75, 84, 95, 109, 110, 121 };
 static const char * const bad_errnos[] = {
-	"3", "0", "78", "-5", "5x", "1000000000000000000005", "18446744073709551621",
+	"3", "1", "78", "-5", "5x", "1000000000000000000005", "18446744073709551621",
 };
 
 static const u64 map_lens[] = {
@@ -227,6 +229,21 @@ static const char *gen_config(FILE *f, struct section *s, unsigned int n, u64 le
 	return what;
 }
 
+/* Whether @err holds nothing but "blkdebug2dm: note: ..." lines. */
+static bool only_notes(const char *err)
+{
+	while (*err) {
+		const char *nl = strchr(err, '\n');
+
+		if (strncmp(err, "blkdebug2dm: note: ", 19))
+			return false;
+		if (!nl)
+			break;
+		err = nl + 1;
+	}
+	return true;
+}
+
 /* Run the converter; returns its exit code, stdout and stderr in @out, @err. */
 static int run(const char *script, const char *cfg, u64 len, const char *seed,
 	       char *out, size_t olen, char *err, size_t elen)
@@ -347,9 +364,13 @@ static const char *check_line(char *line, const struct section *s, unsigned int 
 		res = "seed option lost";
 		goto out;
 	}
-	/* set-state rules first, each group in config order */
+	/*
+	 * set-state rules first, in reverse config order (QEMU applies the
+	 * first of two matching transitions, dm-inject the last), then the
+	 * inject-error rules in config order
+	 */
 	for (i = 0, k = 0; i < 2 * n; i++) {
-		const struct section *c = &s[i % n];
+		const struct section *c = &s[i < n ? n - 1 - i : i - n];
 		const char *d;
 
 		if (c->set_state != (i < n))
@@ -422,7 +443,7 @@ int main(int argc, char **argv)
 				problem = what;
 			else
 				refused++;
-		} else if (rc != 0 || err[0]) {
+		} else if (rc != 0 || !only_notes(err)) {
 			problem = "valid config refused";
 		} else {
 			problem = check_line(out, s, n, len, seed_opt, why, sizeof(why));

@@ -1030,6 +1030,53 @@ UNIT_CASE(dust_blocks_and_per_class_delays)
 	kfree(d);
 }
 
+/*
+ * blkdebug's discard and write-zeroes geometry (issue 17): max_discard,
+ * discard_granularity, max_write_zeroes round-trip, are range-checked and
+ * must fit the block and each other.
+ */
+UNIT_CASE(geometry_options)
+{
+	const char *range = "max_discard, discard_granularity, max_write_zeroes: must be a multiple of 512 from 512 to 2147483136";
+	struct inj_opts o = { 0 };
+	struct inj_rule *r = NULL;
+	const char *err = NULL;
+	char buf[160];
+
+	CHECK_EQ(inj_parse_word("max_discard:1048576", DEV_LEN, &o, &r, &err), 0);
+	CHECK_EQ(inj_parse_word("discard_granularity:65536", DEV_LEN, &o, &r, &err), 0);
+	CHECK_EQ(inj_parse_word("max_write_zeroes:262144", DEV_LEN, &o, &r, &err), 0);
+	CHECK(!r);
+	CHECK_EQ(inj_nr_opts(&o), 3);
+	inj_format_opts(&o, buf, sizeof(buf));
+	CHECK_STR(buf, " max_discard:1048576 discard_granularity:65536 max_write_zeroes:262144");
+	CHECK_EQ(inj_opts_fit(&o, 4096, &err), 0);
+	CHECK_EQ(inj_parse_word("max_discard:512", DEV_LEN, &o, &r, &err), -EINVAL);
+	CHECK_STR(err, "Option given twice");
+
+	CHECK_STR(reject("max_discard:0"), range);
+	CHECK_STR(reject("max_discard:1000"), range);
+	CHECK_STR(reject("discard_granularity:2147483648"), range);
+	CHECK_STR(reject("max_write_zeroes:18446744073709551616"), range);
+	CHECK_STR(reject("max_write_zeroes:-512"), range);
+
+	memset(&o, 0, sizeof(o));
+	o.max_write_zeroes = 2048;
+	CHECK_EQ(inj_opts_fit(&o, 512, &err), 0);
+	CHECK_EQ(inj_opts_fit(&o, 4096, &err), -EINVAL);
+	CHECK_STR(err, "max_discard, discard_granularity, max_write_zeroes: must be multiples of the block (logical block size or align:)");
+	o.align = 4096;
+	CHECK_EQ(inj_opts_fit(&o, 512, &err), -EINVAL);
+	o.max_write_zeroes = 8192;
+	CHECK_EQ(inj_opts_fit(&o, 512, &err), 0);
+	o.discard_granularity = 65536;
+	o.max_discard = 98304;
+	CHECK_EQ(inj_opts_fit(&o, 512, &err), -EINVAL);
+	CHECK_STR(err, "max_discard: must be a multiple of discard_granularity");
+	o.max_discard = 131072;
+	CHECK_EQ(inj_opts_fit(&o, 512, &err), 0);
+}
+
 int main(void)
 {
 	UNIT_RUN("inject-rules", every_type_and_attr_roundtrips);
@@ -1038,6 +1085,7 @@ int main(void)
 	UNIT_RUN("inject-rules", numbers_at_and_past_2_32_and_2_64);
 	UNIT_RUN("inject-rules", options_parse_and_reject);
 	UNIT_RUN("inject-rules", block_size_fit);
+	UNIT_RUN("inject-rules", geometry_options);
 	UNIT_RUN("inject-rules", events_and_flags_select_requests);
 	UNIT_RUN("inject-rules", unmatched_event_costs_one_check);
 	UNIT_RUN("inject-rules", span_of_an_unranged_rule_is_everything);

@@ -1,0 +1,6 @@
+-c "break pwritev_zero Z"
+-c "aio_write -z 0 8k"
+-c "wait_break Z"
+-c "remove_break Z"
+-c "discard 0 1M"
+-c "flush"

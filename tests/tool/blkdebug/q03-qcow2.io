@@ -1,0 +1,1 @@
+break l2_load A

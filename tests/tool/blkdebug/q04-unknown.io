@@ -1,0 +1,2 @@
+break write_aio A
+snapshot_create s1
