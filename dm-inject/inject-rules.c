@@ -692,6 +692,11 @@ static int check_rule(struct inj_rule *r, u64 seen, u64 dev_len, const char **er
 			*err = "torn applies to event=write only";
 			return -EINVAL;
 		}
+		/* A silent tear reports success: an errno= would be lost. */
+		if ((seen & TK(K_SILENT)) && (seen & TK(K_ERRNO))) {
+			*err = "silent and errno= are exclusive";
+			return -EINVAL;
+		}
 		break;
 	case INJ_MISDIRECT:
 		if (r->events != INJ_EV_BIT(INJ_EV_WRITE)) {

@@ -155,6 +155,12 @@ UNIT_CASE(every_carried_errno_is_accepted)
 	CHECK_STR(reject("torn:event=write,errno=1"), ERR_ERRNO);
 	CHECK_STR(reject("error:event=read,errno=0"), ERR_ERRNO);
 	CHECK_STR(reject("error:event=read,errno=-5"), "Invalid errno");
+	/*
+	 * Found by fuzz-inject-rules (parse(print(r)) != r): a silent tear
+	 * printed without its errno=, which then came back as 5.
+	 */
+	CHECK_STR(reject("torn:event=write,errno=12,silent"), "silent and errno= are exclusive");
+	CHECK_STR(reject("torn:event=write,silent,errno=5"), "silent and errno= are exclusive");
 }
 
 UNIT_CASE(bad_input_is_rejected_with_a_specific_error)
