@@ -16,6 +16,7 @@
 #        [FSTYP=ext4|xfs] [TARGETS=kit|stock] [KERNEL=6.12]
 #                      fstests' dm tests in a Debian-userspace VM, stock
 #                      targets vs the kit (docs/fstests.md; not in CI)
+#   make rootfs-smoke   boots the fstests VM's image once with the kit (.ci/run)
 #   make test-fstests-host  host checks of make fstests' scripts (no VM)
 #   make lint          checkpatch --strict and sparse on the kernel sources
 #   make fuzz-host [SECONDS=N]  libFuzzer harnesses on the host, N s each
@@ -48,7 +49,7 @@ UNIT_SRCS := $(wildcard tests/unit/test-*.c)
 UNIT_BINS := $(UNIT_SRCS:.c=)
 
 .PHONY: all modules test-modules tools unit unit-build clean install lint test demo \
-	bench bench-scaling torture setup kernel-setup fstests test-fstests-host test-tool fuzz-tool \
+	bench bench-scaling torture setup kernel-setup fstests rootfs-smoke test-fstests-host test-tool fuzz-tool \
 	fuzz-host fuzz-host-build \
 	fuzz-host-cov FORCE
 
@@ -220,6 +221,9 @@ fstests:
 	@scripts/run-fstests.sh --fstests "$(FSTESTS)" $(if $(TESTS),--tests "$(TESTS)") \
 		$(if $(FSTYP),--fstyp $(FSTYP)) $(if $(TARGETS),--targets "$(TARGETS)") \
 		$(if $(KERNEL),--kernel $(KERNEL))
+
+rootfs-smoke:
+	@scripts/rootfs-smoke.sh $(if $(KERNEL),--kernel $(KERNEL))
 
 test-fstests-host:
 	@tests/fstests-host/run.sh

@@ -98,30 +98,12 @@ nruns=$(( $(echo $tests | wc -w) * $(echo $targets | wc -w) ))
 
 out=${DMTK_OUT:-$top/out}/fstests
 mkdir -p "$out"
-case $flavour in
-cloud) "$top/scripts/setup.sh" --kernel-only || exit 2
-	abi=$(cat "$top/.cache/kernel/abi") ;;
-*) "$top/scripts/setup.sh" --kernel-only --kernel "$flavour" || exit 2
-	abi=$(cat "$top/.cache/kernel/abi-$flavour") ;;
-esac
-kroot=$top/.cache/kernel/$abi/root
-
+# shellcheck source=scripts/rootfs-vm.sh
+. "$top/scripts/rootfs-vm.sh"
+rootfs_vm_kernel "$flavour"
 t0=$(date +%s)
-rootfs=$("$top/scripts/rootfs.sh") || exit 2
-echo "run-fstests: image $rootfs/rootfs.img ($(du -sh "$rootfs/rootfs.img" | cut -f1) used)"
-
-# The kit's modules and tools, as make test builds them (a private copy).
-src=$out/src
-rm -rf "$src"
-mkdir -p "$src"
-tar -C "$top" --exclude=./.git --exclude=./out --exclude=./.cache -cf - . | tar -C "$src" -xf -
-kdir=/usr/src/linux-headers-$abi
-echo "run-fstests: building the kit's modules against $abi"
-if ! make -C "$kdir" M="$src" W=1 DMTK_OBJS="dm-inject.o dm-verify.o dm-replay.o" modules \
-	> "$out/build.log" 2>&1 || ! make -C "$src" --no-print-directory tools >> "$out/build.log" 2>&1; then
-	cat "$out/build.log" >&2
-	exit 2
-fi
+rootfs_vm_image
+rootfs_vm_kit
 
 # fstests, built in a chroot of the image: its compiler and libraries are
 # the guest's. Rebuilt when the tree's commit, local changes or the image
@@ -156,18 +138,7 @@ fi
 
 # The payload disk: modules, tools, the trees, the guest's script.
 payload=$out/payload
-rm -rf "$payload"
-mkdir -p "$payload/lib/modules" "$payload/bin"
-cp -a "$kroot/lib/modules/$abi" "$payload/lib/modules/"
-mkdir -p "$payload/lib/modules/$abi/extra"
-cp "$src"/dm-inject.ko "$src"/dm-verify.ko "$src"/dm-replay.ko "$payload/lib/modules/$abi/extra/"
-depmod -b "$payload" "$abi"
-cp "$src/dm-replay/dmreplay" "$payload/bin/"
-# Issue 15's tools, where this tree has them (until then the kit's runs of
-# the tests needing them are skipped, and say why).
-[ -x "$top/scripts/dm2inject" ] && cp "$top/scripts/dm2inject" "$payload/bin/"
-rl=$(find "$src" -name dmtk-replay-log -type f -perm -u+x | head -n1)
-[ -n "$rl" ] && cp "$rl" "$payload/bin/"
+rootfs_vm_payload "$payload"
 for t in $targets; do
 	cp -a "$build" "$payload/fstests-$t"
 	if [ "$t" = kit ]; then
@@ -180,11 +151,7 @@ cp "$top/scripts/guest/fstests.sh" "$payload/fstests.sh"
 	echo "TARGETS='$targets'"
 	echo "TESTS='$tests'"
 } > "$payload/run.conf"
-size_mb=$(( $(du -sm "$payload" | cut -f1) * 5 / 4 + 256 ))
-rm -f "$out/payload.img"
-mkfs.ext4 -q -F -L dmtk-payload -d "$payload" "$out/payload.img" "${size_mb}M" > /dev/null
-
-"$top/scripts/mkbootramfs.sh" "$abi" "$out/boot-$abi.cpio" || exit 2
+rootfs_vm_mkpayload "$payload"
 rm -f "$out/test.img" "$out/scratch.img" "$out/logwrites.img" "$out/results.img"
 truncate -s 2G "$out/test.img"
 truncate -s 4G "$out/scratch.img"
@@ -192,37 +159,9 @@ truncate -s 2G "$out/logwrites.img"
 truncate -s 256M "$out/results.img"
 echo "run-fstests: prepared in $(( $(date +%s) - t0 )) s; booting $abi (TCG) for: $tests [$targets] on $fstyp"
 
-accel="-accel tcg -cpu max"
-[ "${DMTK_KVM:-0}" = 1 ] && accel="-accel kvm -cpu host"
-drive() { echo "-drive file=$1,format=raw,if=virtio,cache=unsafe${2:-}"; }
-console=$out/console.log
-klog=$out/kernel.log
-rm -f "$console" "$klog"
-b0=$(date +%s)
-# shellcheck disable=SC2046
-timeout --foreground -k 10 "$timeout" qemu-system-x86_64 -machine q35 $accel \
-	-smp "${DMTK_SMP:-1}" -m "${DMTK_MEM:-2048}" \
-	-kernel "$top/.cache/kernel/$abi/vmlinuz" -initrd "$out/boot-$abi.cpio" \
-	-append "console=ttyS1 loglevel=5 panic=-1 no_timer_check rdinit=/init dmtk.init=fstests.sh" \
-	$(drive "$rootfs/rootfs.img" ,snapshot=on) $(drive "$out/payload.img") \
-	$(drive "$out/test.img") $(drive "$out/scratch.img") \
-	$(drive "$out/logwrites.img") $(drive "$out/results.img") \
-	-display none -no-reboot -nic none -monitor none \
-	-serial stdio -serial "file:$klog" < /dev/null | tee "$console"
-echo "run-fstests: the VM ran $(( $(date +%s) - b0 )) s"
-
-rc=$(sed -n 's/^DMTK-EXIT: \([0-9]*\).*/\1/p' "$console" | tail -n 1)
-if [ -z "$rc" ]; then
-	echo "run-fstests: the guest did not finish (crash, panic or the ${timeout}s limit)"
-	tail -n 40 "$klog" | sed 's/^/    ! /'
-	rc=1
-fi
-SPLAT='BUG:|WARNING:|Oops|general protection|kernel BUG|list_add corruption|list_del corruption|hung task|blocked for more than|refcount_t|UBSAN|soft lockup|rcu.*stall|KASAN|unreferenced object'
-if grep -Eq "$SPLAT" "$klog"; then
-	echo "run-fstests: kernel splat in $klog:"
-	grep -E "$SPLAT" "$klog" | head -n 20 | sed 's/^/    ! /'
-	rc=1
-fi
+rootfs_vm_boot "$timeout" fstests.sh "$out/test.img" "$out/scratch.img" \
+	"$out/logwrites.img" "$out/results.img"
+rc=$vm_rc
 rm -rf "$out/results"
 mkdir -p "$out/results"
 tar -xf "$out/results.img" -C "$out/results" 2> /dev/null ||

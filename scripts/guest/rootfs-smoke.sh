@@ -1,0 +1,106 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# PID 1 of the rootfs VM for make rootfs-smoke (scripts/rootfs-smoke.sh),
+# started by scripts/guest/rootfs-boot on the Debian image with the payload
+# at /dmtk (modules in /dmtk/lib/modules, tools in /dmtk/bin). Devices:
+# /dev/vdc and /dev/vdd, 64 MiB each. Each step prints
+# "rootfs-smoke: ok STEP" or "rootfs-smoke: FAIL STEP: why"; then
+# "DMTK-EXIT: N" (N steps failed) and powers off.
+set -u
+export PATH=/dmtk/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/root LANG=C.UTF-8
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mountpoint -q /dev || mount -t devtmpfs devtmpfs /dev
+mount -t tmpfs tmpfs /tmp
+mount -t tmpfs tmpfs /run
+exec > /dev/ttyS0 2>&1 < /dev/null
+echo 60 > /proc/sys/kernel/hung_task_timeout_secs
+
+failed=0
+ok() { echo "rootfs-smoke: ok $1"; }
+bad() { echo "rootfs-smoke: FAIL $1"; failed=$((failed + 1)); }
+finish() {
+	sync
+	echo "DMTK-EXIT: $failed"
+	echo 1 > /proc/sys/kernel/sysrq
+	echo o > /proc/sysrq-trigger
+	sleep 60
+}
+echo "rootfs-smoke: $(uname -r), booted in $(cut -d' ' -f1 /proc/uptime) s"
+
+mkdir -p /lib/modules
+mount --bind /dmtk/lib/modules /lib/modules
+# No udev here: libdevmapper creates the /dev/mapper nodes itself.
+export DM_DISABLE_UDEV=1
+for m in dm-mod dm-inject dm-verify dm-replay; do
+	if modprobe "$m"; then ok "modprobe $m"; else bad "modprobe $m: refused"; fi
+done
+[ "$failed" = 0 ] || finish
+sz=$(blockdev --getsz /dev/vdc)
+
+# dm-inject: a read error on 8 sectors reaches O_DIRECT dd; the rest reads.
+if dmsetup create smoke-inj --table "0 $sz inject /dev/vdc 0 1 error:event=read,sectors=8-15,errno=5"; then
+	if dd if=/dev/mapper/smoke-inj of=/dev/null bs=4096 skip=1 count=1 iflag=direct 2> /tmp/dd.err; then
+		bad "inject: the read of sectors 8-15 succeeded"
+	elif ! grep -q 'Input/output error' /tmp/dd.err; then
+		bad "inject: dd failed otherwise: $(cat /tmp/dd.err)"
+	elif ! dd if=/dev/mapper/smoke-inj of=/dev/null bs=4096 count=1 iflag=direct 2> /dev/null; then
+		bad "inject: the read of sectors 0-7 failed"
+	else
+		ok "inject: EIO on the rule's sectors, data elsewhere"
+	fi
+	dmsetup remove smoke-inj || bad "inject: remove"
+else
+	bad "inject: table refused"
+fi
+
+# dm-verify: a write lands on both legs and reads back through the mirror.
+if dmsetup create smoke-ver --table "0 $sz verify /dev/vdc 0 /dev/vdd 0"; then
+	head -c 1048576 /dev/urandom > /tmp/pat
+	dd if=/tmp/pat of=/dev/mapper/smoke-ver bs=1M count=1 oflag=direct 2> /dev/null
+	if ! cmp -n 1048576 /tmp/pat /dev/mapper/smoke-ver; then
+		bad "verify: read-back differs"
+	elif ! cmp -n 1048576 /dev/vdc /dev/vdd; then
+		bad "verify: the legs differ"
+	elif ! dmsetup status smoke-ver | grep -q ' verify '; then
+		bad "verify: status: $(dmsetup status smoke-ver)"
+	else
+		ok "verify: both legs written, read back, status"
+	fi
+	dmsetup remove smoke-ver || bad "verify: remove"
+else
+	bad "verify: table refused"
+fi
+
+# dm-replay: record a marked write on vdc into a log on vdd, replay it to
+# the mark onto a zeroed vdc with the kit's dmreplay.
+dd if=/dev/zero of=/dev/vdd bs=1M count=1 oflag=direct 2> /dev/null
+if dmsetup create smoke-rec --table "0 $sz replay record /dev/vdc /dev/vdd"; then
+	dd if=/tmp/pat of=/dev/mapper/smoke-rec bs=64k count=1 seek=3 oflag=direct 2> /dev/null
+	dmsetup message smoke-rec 0 mark m1 || bad "replay: mark"
+	dmsetup remove smoke-rec || bad "replay: remove"
+	dd if=/dev/zero of=/dev/vdc bs=1M count=1 oflag=direct 2> /dev/null
+	if ! dmreplay list /dev/vdd > /tmp/list 2>&1 || ! grep -q m1 /tmp/list; then
+		bad "replay: dmreplay list: $(head -n 5 /tmp/list)"
+	elif ! dmreplay replay /dev/vdd /dev/vdc --to-mark m1 > /tmp/rep 2>&1; then
+		bad "replay: dmreplay replay: $(head -n 5 /tmp/rep)"
+	elif ! cmp -n 65536 -i 0:196608 /tmp/pat /dev/vdc; then
+		bad "replay: the replayed block differs"
+	else
+		ok "replay: recorded, listed, replayed to its mark"
+	fi
+else
+	bad "replay: table refused"
+fi
+
+# dm2inject: dm-flakey's always-up line converts and loads.
+if line=$(echo "0 $sz flakey /dev/vdc 0 180 0" | dm2inject) &&
+	dmsetup create smoke-fl --table "$line"; then
+	ok "dm2inject: converted flakey table loads"
+	dmsetup remove smoke-fl || bad "dm2inject: remove"
+else
+	bad "dm2inject: flakey line"
+fi
+finish
