@@ -220,7 +220,7 @@ bench:
 fstests:
 	@scripts/run-fstests.sh --fstests "$(FSTESTS)" $(if $(TESTS),--tests "$(TESTS)") \
 		$(if $(FSTYP),--fstyp $(FSTYP)) $(if $(TARGETS),--targets "$(TARGETS)") \
-		$(if $(KERNEL),--kernel $(KERNEL))
+		$(if $(KERNEL),--kernel $(KERNEL)) $(if $(CASE_TIMEOUT),--case-timeout $(CASE_TIMEOUT))
 
 rootfs-smoke:
 	@scripts/rootfs-smoke.sh $(if $(KERNEL),--kernel $(KERNEL))

@@ -18,9 +18,9 @@
 #                              boots with the image (/dev/vda, snapshot=on),
 #                              the payload (/dev/vdb) and DISK... (/dev/vdc
 #                              on), runs /dmtk/INIT as PID 1; console in
-#                              $out/console.log, kernel log in
-#                              $out/kernel.log; sets vm_rc: the guest's
-#                              "DMTK-EXIT: N", 1 when it did not finish or
+#                              $out/console.log, kernel log (loglevel 7:
+#                              hung-task stacks) in $out/kernel.log; sets vm_rc:
+#                              the guest's "DMTK-EXIT: N", 1 when it did not finish or
 #                              the kernel log has a splat.
 
 rootfs_vm_kernel() {
@@ -90,7 +90,7 @@ rootfs_vm_boot() {
 	timeout --foreground -k 10 "$vm_timeout" qemu-system-x86_64 -machine q35 $accel \
 		-smp "${DMTK_SMP:-1}" -m "${DMTK_MEM:-2048}" \
 		-kernel "$top/.cache/kernel/$abi/vmlinuz" -initrd "$out/boot-$abi.cpio" \
-		-append "console=ttyS1 loglevel=5 panic=-1 no_timer_check rdinit=/init dmtk.init=$vm_init" \
+		-append "console=ttyS1 loglevel=7 panic=-1 no_timer_check rdinit=/init dmtk.init=$vm_init" \
 		$drives -display none -no-reboot -nic none -monitor none \
 		-serial stdio -serial "file:$klog" < /dev/null | tee "$console"
 	echo "rootfs-vm: the VM ran $(( $(date +%s) - b0 )) s"

@@ -95,6 +95,26 @@ export SCRATCH_MNT=/mnt/scratch
 export LOGWRITES_DEV=/dev/vde
 EOC
 
+# release_devices TEST: after TEST timed out, kill what it left running,
+# unmount and remove its device-mapper devices. Prints why the VM cannot go
+# on (a device still held, typically by a task in D state), or nothing.
+release_devices() {
+	local left
+	pkill -KILL -f "fsstress|fsx|replay-log|xfs_io|dmsetup" 2> /dev/null
+	sleep 2
+	umount -l /mnt/scratch 2> /dev/null
+	for d in $(dmsetup ls 2> /dev/null | awk '$1 != "No" { print $1 }'); do
+		dmsetup remove --force "$d" > /dev/null 2>&1
+	done
+	left=$(dmsetup ls 2> /dev/null | awk '$1 != "No" { printf "%s ", $1 }')
+	if [ -n "$left" ]; then
+		echo "device-mapper devices $left still held after $1 timed out"
+	# O_EXCL, as mkfs checks ("apparently in use by the system")
+	elif ! perl -MFcntl -e 'sysopen(my $f, "/dev/vdd", O_RDONLY | O_EXCL) or exit 1'; then
+		echo "/dev/vdd still in use after $1 timed out"
+	fi
+}
+
 failed=0
 for target in $TARGETS; do
 	tree=/dmtk/fstests-$target
@@ -106,7 +126,12 @@ for target in $TARGETS; do
 	*) mkfs.ext4 -F -q /dev/vdc ;;
 	esac
 	[ "$target" = kit ] && cat "$tree/.dmtk-overlay"
+	stuck=
 	for t in $TESTS; do
+		if [ -n "$stuck" ]; then
+			echo "FSTESTS-RESULT: $target $t skip 0 - not run: $stuck"
+			continue
+		fi
 		if [ ! -f "$tree/tests/$t" ]; then
 			echo "FSTESTS-RESULT: $target $t skip 0 - no such test in this fstests tree"
 			continue
@@ -131,8 +156,12 @@ for target in $TARGETS; do
 			status=pass
 		else
 			status=fail
-			[ $rc = 124 ] && reason="timed out after ${CASE_TIMEOUT:-3600} s"
 			failed=$((failed + 1))
+			# timeout's TERM (124), or its KILL 30 s later (137)
+			if [ $rc = 124 ] || [ $rc = 137 ]; then
+				reason="timed out after ${CASE_TIMEOUT:-3600} s"
+				stuck=$(release_devices "$t")
+			fi
 			bad=/dmtk/results/$target/$t.out.bad
 			[ -f "$bad" ] && diff -u "$tree/tests/$t.out" "$bad" | head -n 40 | sed 's/^/    | /'
 		fi
