@@ -67,6 +67,9 @@ struct replay_entry {
 	struct completion *done;	/* a mark's sender waits for the commit */
 	int *result;
 	struct page *pages[1 + REPLAY_MAX_DATA_PAGES];
+	/* Not cleared on reuse (replay-record.c, replay_entry_put_locked()): */
+	unsigned int nr_kept;		/* cached: pages it kept, pages[0] on */
+	bool hdr_zero;			/* pages[0] is zero past the header */
 };
 
 /* Play mode: the recorded completion order and where the workload is in it. */

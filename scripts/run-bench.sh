@@ -12,6 +12,9 @@
 #   --icount-rounds N   icount rounds (default 3; they repeat to 0.1 %)
 #   --icount-runtime S  guest seconds per job under icount (default 1)
 #   --configs LIST      comma-separated configurations (default all)
+#   --smp N             guest CPUs, and N fio jobs submitting at once, each
+#                       at the job's depth (default 1; timed figures only:
+#                       icount does not model contention)
 #   --no-timed, --no-icount   leave one run out
 #   --report-only       redo the document from the kept logs
 #   --doc DIR           where benchmarks.md/png go (default docs/)
@@ -30,6 +33,7 @@ timed=1
 icount=1
 report_only=0
 doc=$top/docs
+smp=1
 
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -42,20 +46,26 @@ while [ $# -gt 0 ]; do
 	--no-icount) icount=0; shift ;;
 	--report-only) report_only=1; shift ;;
 	--doc) doc=$2; shift 2 ;;
-	-h|--help) sed -n '3,21s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	--smp) smp=$2; shift 2 ;;
+	-h|--help) sed -n '3,24s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "run-bench.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
 
 logs=$out/bench
 mkdir -p "$logs" "$doc"
-export DMTK_OUT="$out" DMTK_SMP=1 DMTK_MEM="${DMTK_MEM:-3072}"
+case $smp in
+[1-8]) ;;
+*) echo "run-bench.sh: --smp takes 1 to 8" >&2; exit 2 ;;
+esac
+export DMTK_OUT="$out" DMTK_SMP="$smp" DMTK_MEM="${DMTK_MEM:-3072}"
 
 # run NAME ICOUNT ROUNDS RUNTIME MEMDEVS: one VM boot; its console log is
 # kept as $logs/NAME.log.
 run() {
 	env="BENCH_ROUNDS=$3 BENCH_RUNTIME=$4 BENCH_MEMDEVS=$5"
 	[ -n "$configs" ] && env="$env BENCH_CONFIGS=$configs"
+	[ "$smp" -gt 1 ] && env="$env BENCH_NUMJOBS=$smp"
 	echo "bench: $1 run ($3 rounds, $4 s per job)"
 	head=$(git -C "$top" rev-parse --short HEAD 2> /dev/null || echo unknown)
 	# Progress only; the whole console log is kept.

@@ -259,9 +259,9 @@ END {
 		m = k == 1 ? "timed" : "icount"
 		if (!ROUNDS[m])
 			continue
-		printf "%s_rounds=%d\n%s_runtime=%s\n%s_secs=%d\nkernel=%s\nfio=%s\ncrc32c=%s\n",
+		printf "%s_rounds=%d\n%s_runtime=%s\n%s_secs=%d\nkernel=%s\nfio=%s\ncrc32c=%s\ncpus=%s\n",
 			m, ROUNDS[m], m, META[m, "runtime"], m, RSECS[m],
-			META[m, "kernel"], META[m, "fio"], META[m, "crc32c"] > meta
+			META[m, "kernel"], META[m, "fio"], META[m, "crc32c"], META[m, "cpus"] > meta
 		printf "%s_commit=%s\n%s_sources=%s\n%s_load15=%s\n", m, META[m, "commit"], m,
 			META[m, "sources"], m, META[m, "load15"] > meta
 	}

@@ -28,6 +28,10 @@ get() {
 }
 
 qemu=$(qemu-system-x86_64 --version | head -n 1)
+cpus=$(get cpus)
+cpus=${cpus:-1}
+jobsnote=
+[ "$cpus" -gt 1 ] && jobsnote=", $cpus fio jobs at once"
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 runs=
 [ "$timed" != - ] && runs="A timed run ($(get timed_rounds) rounds of $(get timed_runtime) s per job, $(get timed_secs) s)"
@@ -81,7 +85,7 @@ below are measured, never edited by hand.
 ## This run
 
 - Kernel $(get kernel) (the project's test kernel), $(get fio), $qemu
-  with software emulation (TCG, \`-cpu max -smp 1\`) on a $(nproc)-core
+  with software emulation (TCG, \`-cpu max -smp ${cpus}\`$jobsnote) on a $(nproc)-core
   host ($cpu); crc32c driver in the guest: $(get crc32c).
 - $runs; $(date -u +%Y-%m-%d).
 - Sources: commit ${commit:-unknown} plus the work tree's changes; digest

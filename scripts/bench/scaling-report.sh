@@ -10,7 +10,8 @@
 # Writes DOC_DIR/benchmarks-scaling.md and DOC_DIR/scaling-*.png, and puts
 # the same section at the end of DOC_DIR/benchmarks.md (replacing an older
 # one); scripts/bench/report.sh appends it again when make bench rewrites
-# that file. A missing log leaves its part out.
+# that file. A missing log leaves its part out. docs/benchmarks-by-hand.md,
+# figures measured by hand, is appended to the section as it stands.
 #
 # Fit: least squares of log(cost) against log(n) over all points (the
 # slope: 0 constant, 1 linear) and over the upper half of the points
@@ -276,6 +277,12 @@ EOF
 		echo
 		png "$tmp/host.dat" "rss-dmr-" "dmreplay-rss" "dmreplay: peak RSS (KiB)" "KiB" log
 		echo
+	fi
+	# Figures measured by hand (docs/benchmarks-by-hand.md: the commands
+	# are given there), kept below the generated part.
+	hand=$(dirname "$0")/../../docs/benchmarks-by-hand.md
+	if [ -f "$hand" ]; then
+		cat "$hand"
 	fi
 } > "$md"
 

@@ -26,7 +26,9 @@
 # Environment: BENCH_ROUNDS (7), BENCH_RUNTIME (fio runtime per job, "2"),
 #   BENCH_CONFIGS (names to run, default all), BENCH_JOBS (jobs of
 #   jobs.fio to run where they apply, default all), BENCH_MEMDEVS (devices
-#   per configuration for the memory figures, 8; 0 skips them), DMTK_MODULES.
+#   per configuration for the memory figures, 8; 0 skips them),
+#   BENCH_NUMJOBS (fio jobs submitting at once, each at the job's depth;
+#   default 1: for runs with more than one guest CPU), DMTK_MODULES.
 
 ROUNDS=${BENCH_ROUNDS:-7}
 RUNTIME=${BENCH_RUNTIME:-2}
@@ -137,8 +139,10 @@ run_job() {
 	extra=
 	# dm-inject's probabilistic errors: fio counts the failed I/Os and goes on.
 	[ "$cfg" = injectp1 ] && extra=--continue_on_error=io
+	njobs=
+	[ -n "${BENCH_NUMJOBS:-}" ] && njobs=--numjobs=$BENCH_NUMJOBS
 	# shellcheck disable=SC2086
-	BENCH_DEV=$dev BENCH_RUNTIME=$RUNTIME fio --section="$job" $extra \
+	BENCH_DEV=$dev BENCH_RUNTIME=$RUNTIME fio --section="$job" $extra $njobs \
 		--output-format=terse --terse-version=3 "$JOBS_FILE" \
 		> /tmp/bench.fio 2> /tmp/bench.fio.err
 	rc=$?
