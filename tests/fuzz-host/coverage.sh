@@ -20,7 +20,7 @@ while getopts o: opt; do
 	esac
 done
 shift $((OPTIND - 1))
-names=${*:-"inject-rules verify-opts replay-log dmreplay"}
+names=${*:-"inject-rules verify-opts replay-log replay-lw dmreplay"}
 cc=$(command -v clang-14 || command -v clang)
 cov=$(command -v llvm-cov-14 || command -v llvm-cov) ||
 	{ echo "coverage.sh: llvm-cov not found (apt-get install llvm-14)" >&2; exit 2; }
@@ -33,6 +33,7 @@ for name in $names; do
 	inject-rules) src=dm-inject/inject-rules.c; seeds=$name; libs= ;;
 	verify-opts) src=dm-verify/verify-core.c; seeds=$name; libs= ;;
 	replay-log) src=dm-replay/replay-log.c; seeds=$name; libs= ;;
+	replay-lw) src=dm-replay/replay-lw.c; seeds=$name; libs= ;;
 	dmreplay) src=dm-replay/dmreplay.c; seeds=replay-log; libs=-ldevmapper ;;
 	*) echo "coverage.sh: unknown harness $name" >&2; exit 2 ;;
 	esac

@@ -181,6 +181,31 @@ static void check_order(struct walk *w)
 	free(taken);
 }
 
+/*
+ * The device check dmreplay applies before it writes anything: an entry it
+ * passes lies on the recorded device, in whole logical blocks, and one it
+ * refuses does not.
+ */
+static void check_dev(const struct dmr_rec *rec, const struct dmr_sb *sb)
+{
+	u64 bs = sb->data_block_size / 512, end;
+	enum dmr_err e = dmr_entry_check_dev(rec, sb);
+	bool fits;
+
+	if (rec->type != DMR_TYPE_IO || !rec->nr_sectors) {
+		FUZZ_ASSERT(e == DMR_OK);
+		return;
+	}
+	fits = !__builtin_add_overflow(rec->sector, rec->nr_sectors, &end) &&
+	       end <= sb->dev_sectors;
+	if (!fits)
+		FUZZ_ASSERT(e == DMR_E_RANGE);
+	else if (rec->sector % bs || rec->nr_sectors % bs)
+		FUZZ_ASSERT(e == DMR_E_ALIGN);
+	else
+		FUZZ_ASSERT(e == DMR_OK);
+}
+
 static void walk_log(const u8 *img, size_t size)
 {
 	static struct walk walk;
@@ -210,6 +235,7 @@ static void walk_log(const u8 *img, size_t size)
 		}
 		FUZZ_ASSERT(rec.seq == i);
 		check_entry(in, &rec);
+		check_dev(&rec, &w->sb);
 		free(in);
 		len = dmr_entry_log_sectors(bs, rec.data_sectors) * 512;
 		FUZZ_ASSERT(len >= bs + (u64)rec.data_sectors * 512 && len % bs == 0);

@@ -121,6 +121,8 @@ lg -n 2 -t 1024 "$l/issue14-torn-tail" w:0:8 f w:8:8 w:16:8
 lg "$l/issue14-unsealed-completions" w:0:8:c=0 w:8:8:c=2 w:16:8:c=3
 lg "$l/issue14-comp-seq-past-log" w:0:8:c=18446744073709551615 r:0/0/8/0
 lg -b 4096 -d 2048 "$l/issue14-4kn-log" w:0:8 w:8:1 f m:m1
+# a 4Kn recorded device: an entry of 1 sector at sector 8 is refused (DMR_E_ALIGN)
+lg -b 4096 -l 4096 -d 2048 "$l/data-4kn" w:0:8 w:8:1 w:16:8 f
 # a file too small for a superblock (dmreplay's log_open() leaked its buffer)
 printf 'D' > "$l/tiny"
 

@@ -5,9 +5,10 @@
  * field can be given a value the recorder would never write; the CRCs are
  * computed over whatever is written).
  *
- * Usage: mklog [-b BLOCK] [-d DEV_SECTORS] [-n COMMITTED] [-s STATE]
+ * Usage: mklog [-b BLOCK] [-l DATA_BLOCK] [-d DEV_SECTORS] [-n COMMITTED] [-s STATE]
  *              [-t BYTES] OUT ENTRY...
  *   -b  log block size (default 512)
+ *   -l  the recorded device's logical block size (default 512)
  *   -d  dev_sectors of the superblock (default 2048: a 1 MiB device)
  *   -n  nr_entries of the superblock (default: every entry); entries
  *       past it are the uncommitted tail
@@ -85,9 +86,10 @@ int main(int argc, char **argv)
 	FILE *f;
 	int c, i;
 
-	while ((c = getopt(argc, argv, "b:d:n:s:t:")) != -1) {
+	while ((c = getopt(argc, argv, "b:l:d:n:s:t:")) != -1) {
 		switch (c) {
 		case 'b': sb.block_size = num(optarg); break;
+		case 'l': sb.data_block_size = num(optarg); break;
 		case 'd': sb.dev_sectors = num(optarg); break;
 		case 'n': committed = num(optarg); break;
 		case 's': sb.state = num(optarg); break;
