@@ -160,9 +160,8 @@ $(FUZZ_BIN)/fuzz-%: tests/fuzz-host/fuzz-%.c tests/fuzz-host/fuzz-host.h FORCE
 	@mkdir -p $(FUZZ_BIN)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $<
 
-# The tool's harness links what the tool links; run.sh runs it on request
-# only (tests/fuzz-host/run.sh dmreplay) while issue 14 hardens the tool.
-# It includes dmreplay.c, replay-log.c and crash-gen.c and links the verbs.
+# The tool's harness links what the tool links: it includes dmreplay.c,
+# replay-log.c and crash-gen.c and links the verbs.
 $(FUZZ_BIN)/fuzz-dmreplay: tests/fuzz-host/fuzz-dmreplay.c tests/fuzz-host/log-fixup.h \
 		$(DMREPLAY_SRCS) $(DMREPLAY_HDRS) FORCE
 	@mkdir -p $(FUZZ_BIN)
