@@ -34,7 +34,14 @@ for name in $names; do
 	verify-opts) src=dm-verify/verify-core.c; seeds=$name; libs= ;;
 	replay-log) src=dm-replay/replay-log.c; seeds=$name; libs= ;;
 	replay-lw) src=dm-replay/replay-lw.c; seeds=$name; libs= ;;
-	dmreplay) src=dm-replay/dmreplay.c; seeds=replay-log; libs=-ldevmapper ;;
+	dmreplay)
+		# the harness includes dmreplay.c, replay-log.c and crash-gen.c;
+		# the other files of the tool link as they are (the Makefile's rule)
+		src="dm-replay/dmreplay.c dm-replay/dmreplay-log.c dm-replay/dmreplay-lw.c
+			dm-replay/dmreplay-info.c dm-replay/dmreplay-completions.c
+			dm-replay/dmreplay-replay.c dm-replay/dmreplay-io.c"; seeds=replay-log
+		libs="$(cd "$top" && for f in dm-replay/dmreplay?*.c dm-replay/replay-lw.c; do
+			echo "$top/$f"; done) -ldevmapper" ;;
 	*) echo "coverage.sh: unknown harness $name" >&2; exit 2 ;;
 	esac
 	bin=$work/fuzz-$name
@@ -58,9 +65,11 @@ for name in $names; do
 	fi
 	"$profdata" merge -sparse -o "$work/$name.profdata" "$work/$name".*.profraw
 	rm -f "$work/$name".*.profraw
-	line=$("$cov" report "$bin" -instr-profile="$work/$name.profdata" "$top/$src" |
+	# shellcheck disable=SC2086
+	line=$(cd "$top" && "$cov" report "$bin" -instr-profile="$work/$name.profdata" $src |
 		tail -n 1)
 	# TOTAL regions missed cover functions missed exec lines missed cover branches missed cover
+	[ "$name" = dmreplay ] && src="dm-replay/dmreplay*.c (reader, list, info, completions, replay)"
 	echo "$line" | awk -v n="$name" -v s="$src" '{
 		printf "%-13s %-25s lines %d/%d (%s)  branches %d/%d (%s)  regions %s\n",
 			n, s, $8 - $9, $8, $10, $11 - $12, $11, $13, $4 }'
