@@ -32,13 +32,21 @@
 #
 # Environment: BENCH_CONFIGS, BENCH_WLS, BENCH_QDS (comma-separated),
 #   BENCH_RUNTIME (guest seconds per point, default 1), BENCH_CNSEC
-#   (nanoseconds of completion time per unit of depth, default 100000).
+#   (nanoseconds of completion time per unit of depth, default 100000),
+#   BENCH_NUMJOBS (fio jobs submitting at once, each at the point's depth,
+#   default 1; with -smp N, N jobs measure the targets' locks under
+#   contention, timed), BENCH_ROUNDS (sweeps, default 1; with the timed
+#   clock, rounds give the spread).
+# busy_cs is CPU time over all the guest's CPUs (CPUs x elapsed - idle).
 set -u
 
 CONFIGS=$(echo "${BENCH_CONFIGS:-linear,verify,inject0,inject1k,inject1kw,replay}" | tr ',' ' ')
 WLS=$(echo "${BENCH_WLS:-rr,rw,ow}" | tr ',' ' ')
 QDS=$(echo "${BENCH_QDS:-1,4,16,64,256,1024}" | tr ',' ' ')
 RUNTIME=${BENCH_RUNTIME:-1}
+NUMJOBS=${BENCH_NUMJOBS:-1}
+ROUNDS=${BENCH_ROUNDS:-1}
+CPUS=$(grep -c ^processor /proc/cpuinfo)
 CNSEC=${BENCH_CNSEC:-100000}
 NULLB=/sys/kernel/config/nullb
 self=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
@@ -55,7 +63,7 @@ nullb_make() {
 		echo "$2" > "$d/memory_backed" &&
 		echo "$3" > "$d/irqmode" &&
 		echo "$4" > "$d/completion_nsec" &&
-		echo 1 > "$d/submit_queues" &&
+		echo "$CPUS" > "$d/submit_queues" &&
 		echo 1024 > "$d/hw_queue_depth" &&
 		echo 1 > "$d/power"
 }
@@ -139,13 +147,14 @@ point() {
 		--bs=4k --iodepth="$qd" --iodepth_batch_submit="$batch" \
 		--iodepth_batch_complete_min=1 --runtime="$RUNTIME" --time_based=1 \
 		--randrepeat=1 --norandommap=1 --invalidate=0 $(fio_args "$wl") \
+		--numjobs="$NUMJOBS" --group_reporting=1 \
 		--exec_prerun="/bin/sh $self --clock" --exec_postrun="/bin/sh $self --clock" \
 		--output-format=terse --terse-version=3 > /tmp/scale.fio 2>&1
 	rc=$?
 	if [ -s s.prerun.txt ] && [ -s s.postrun.txt ]; then
 		# shellcheck disable=SC2046
 		set -- $(cat s.prerun.txt s.postrun.txt)
-		busy=$(($3 - $1 - ($4 - $2)))
+		busy=$((CPUS * ($3 - $1) - ($4 - $2)))
 		elapsed=$(($3 - $1))
 	else
 		rc=1
@@ -154,11 +163,12 @@ point() {
 		echo "SCALE-SKIP cfg=$cfg wl=$wl qd=$qd fio failed: $(tail -n 3 /tmp/scale.fio | tr '\n' ' ')"
 		return 1
 	fi
-	awk -F';' -v c="$cfg" -v w="$wl" -v q="$qd" -v b="$busy" -v e="$elapsed" '
+	awk -F';' -v c="$cfg" -v w="$wl" -v q="$qd" -v b="$busy" -v e="$elapsed" \
+		-v r="$round" -v j="$NUMJOBS" '
 		/^3;/ {
 			ios = ($6 + $47) / 4
-			printf "SCALE-RES cfg=%s wl=%s qd=%s ios=%d busy_cs=%d elapsed_cs=%d\n",
-				c, w, q, ios, b, e
+			printf "SCALE-RES cfg=%s wl=%s qd=%s ios=%d busy_cs=%d elapsed_cs=%d round=%d jobs=%d\n",
+				c, w, q, ios, b, e, r, j
 		}' /tmp/scale.fio
 	dmsetup remove sc
 	return 0
@@ -175,15 +185,19 @@ done
 rmmod null_blk 2> /dev/null
 modprobe null_blk nr_devices=0 || { echo "SCALE-FAIL null_blk"; exit 1; }
 [ -d $NULLB ] || mount -t configfs none /sys/kernel/config
-echo "SCALE-META kernel=$(uname -r) fio=$(fio --version) runtime=$RUNTIME cnsec=$CNSEC cpus=$(grep -c ^processor /proc/cpuinfo)"
+echo "SCALE-META kernel=$(uname -r) fio=$(fio --version) runtime=$RUNTIME cnsec=$CNSEC cpus=$CPUS jobs=$NUMJOBS rounds=$ROUNDS"
 
 failures=0
-for wl in $WLS; do
-	for cfg in $CONFIGS; do
-		for qd in $QDS; do
-			point "$cfg" "$wl" "$qd" || failures=$((failures + 1))
+round=1
+while [ "$round" -le "$ROUNDS" ]; do
+	for wl in $WLS; do
+		for cfg in $CONFIGS; do
+			for qd in $QDS; do
+				point "$cfg" "$wl" "$qd" || failures=$((failures + 1))
+			done
 		done
 	done
+	round=$((round + 1))
 done
 dmsetup remove_all --force > /dev/null 2>&1
 nullb_drop
