@@ -58,6 +58,7 @@ rootfs_vm_payload() {
 	cp -a "$kroot/lib/modules/$abi" "$1/lib/modules/"
 	mkdir -p "$1/lib/modules/$abi/extra"
 	cp "$src"/dm-inject.ko "$src"/dm-verify.ko "$src"/dm-replay.ko "$1/lib/modules/$abi/extra/"
+	cp "$top/scripts/guest/rootfs-lib.sh" "$1/rootfs-lib.sh"
 	depmod -b "$1" "$abi"
 	cp "$src/dm-replay/dmreplay" "$top/scripts/dm2inject" "$1/bin/"
 	rl=$(find "$src" -name dmtk-replay-log -type f -perm -u+x | head -n1)

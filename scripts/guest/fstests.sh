@@ -17,32 +17,14 @@
 # after the test); FST: the test's own time as check reports it, or "-".
 # then "DMTK-EXIT: N" (0 when no test failed) and powers off.
 set -u
-export PATH=/dmtk/bin:/usr/sbin:/usr/bin:/sbin:/bin
-export HOME=/root LANG=C.UTF-8
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mountpoint -q /dev || mount -t devtmpfs devtmpfs /dev
-mkdir -p /dev/pts /dev/shm
-mount -t devpts devpts /dev/pts
-mount -t tmpfs tmpfs /dev/shm
-mount -t tmpfs tmpfs /tmp
-mount -t tmpfs tmpfs /run
-mount -t debugfs debugfs /sys/kernel/debug 2> /dev/null
-exec > /dev/ttyS0 2>&1 < /dev/null
+# shellcheck source=scripts/guest/rootfs-lib.sh
+. /dmtk/rootfs-lib.sh
+rootfs_guest_setup
 hostname dmtk-fstests
-
-finish() {
-	sync
-	echo "DMTK-EXIT: $1"
-	echo 1 > /proc/sys/kernel/sysrq
-	echo o > /proc/sysrq-trigger
-	sleep 60
-}
 
 # shellcheck disable=SC1091
 . /dmtk/run.conf
 echo "fstests-vm: $(uname -r), booted in $(cut -d' ' -f1 /proc/uptime) s"
-echo 60 > /proc/sys/kernel/hung_task_timeout_secs
 echo 0 > /proc/sys/kernel/panic_on_oops
 
 # The kernel's modules come with the payload (one image serves every kernel).

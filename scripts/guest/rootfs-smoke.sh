@@ -8,26 +8,13 @@
 # "rootfs-smoke: ok STEP" or "rootfs-smoke: FAIL STEP: why"; then
 # "DMTK-EXIT: N" (N steps failed) and powers off.
 set -u
-export PATH=/dmtk/bin:/usr/sbin:/usr/bin:/sbin:/bin
-export HOME=/root LANG=C.UTF-8
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mountpoint -q /dev || mount -t devtmpfs devtmpfs /dev
-mount -t tmpfs tmpfs /tmp
-mount -t tmpfs tmpfs /run
-exec > /dev/ttyS0 2>&1 < /dev/null
-echo 60 > /proc/sys/kernel/hung_task_timeout_secs
+# shellcheck source=scripts/guest/rootfs-lib.sh
+. /dmtk/rootfs-lib.sh
+rootfs_guest_setup
 
 failed=0
 ok() { echo "rootfs-smoke: ok $1"; }
 bad() { echo "rootfs-smoke: FAIL $1"; failed=$((failed + 1)); }
-finish() {
-	sync
-	echo "DMTK-EXIT: $failed"
-	echo 1 > /proc/sys/kernel/sysrq
-	echo o > /proc/sysrq-trigger
-	sleep 60
-}
 echo "rootfs-smoke: $(uname -r), booted in $(cut -d' ' -f1 /proc/uptime) s"
 
 mkdir -p /lib/modules
@@ -37,7 +24,7 @@ export DM_DISABLE_UDEV=1
 for m in dm-mod dm-inject dm-verify dm-replay; do
 	if modprobe "$m"; then ok "modprobe $m"; else bad "modprobe $m: refused"; fi
 done
-[ "$failed" = 0 ] || finish
+[ "$failed" = 0 ] || finish "$failed"
 sz=$(blockdev --getsz /dev/vdc)
 
 # dm-inject: a read error on 8 sectors reaches O_DIRECT dd; the rest reads.
@@ -103,4 +90,4 @@ if line=$(echo "0 $sz flakey /dev/vdc 0 180 0" | dm2inject) &&
 else
 	bad "dm2inject: flakey line"
 fi
-finish
+finish "$failed"
