@@ -30,8 +30,7 @@ echo 0 > /proc/sys/kernel/panic_on_oops
 # The kernel's modules come with the payload (one image serves every kernel).
 mkdir -p /lib/modules
 mount --bind /dmtk/lib/modules /lib/modules
-# No udev here: libdevmapper creates the /dev/mapper nodes itself.
-export DM_DISABLE_UDEV=1
+rootfs_guest_udev
 modprobe dm-mod
 modprobe loop
 [ "$FSTYP" = xfs ] && modprobe xfs

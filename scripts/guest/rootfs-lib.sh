@@ -9,6 +9,10 @@
 #   rootfs_guest_setup   the pseudo-filesystems, the console on /dev/ttyS0
 #                        (the host's console log) and a 60 s hung-task
 #                        report
+#   rootfs_guest_udev    starts udev (the image has it: scripts/rootfs.packages)
+#                        so that /dev/mapper/<name> are symlinks to dm-N and
+#                        dmsetup waits for them; without it, libdevmapper
+#                        makes the nodes itself
 #   finish N             prints "DMTK-EXIT: N", the host's verdict, and
 #                        powers off
 
@@ -26,6 +30,17 @@ rootfs_guest_setup() {
 	mount -t debugfs debugfs /sys/kernel/debug 2> /dev/null
 	exec > /dev/ttyS0 2>&1 < /dev/null
 	echo 60 > /proc/sys/kernel/hung_task_timeout_secs
+}
+
+rootfs_guest_udev() {
+	if [ -x /lib/systemd/systemd-udevd ] && /lib/systemd/systemd-udevd --daemon; then
+		udevadm trigger --action=add
+		udevadm settle --timeout=60
+		echo "rootfs-vm: udev running"
+	else
+		echo "rootfs-vm: no udev: libdevmapper makes the /dev/mapper nodes"
+		export DM_DISABLE_UDEV=1
+	fi
 }
 
 finish() {

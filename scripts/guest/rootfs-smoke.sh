@@ -19,8 +19,7 @@ echo "rootfs-smoke: $(uname -r), booted in $(cut -d' ' -f1 /proc/uptime) s"
 
 mkdir -p /lib/modules
 mount --bind /dmtk/lib/modules /lib/modules
-# No udev here: libdevmapper creates the /dev/mapper nodes itself.
-export DM_DISABLE_UDEV=1
+rootfs_guest_udev
 for m in dm-mod dm-inject dm-verify dm-replay; do
 	if modprobe "$m"; then ok "modprobe $m"; else bad "modprobe $m: refused"; fi
 done
@@ -38,6 +37,11 @@ if dmsetup create smoke-inj --table "0 $sz inject /dev/vdc 0 1 error:event=read,
 	else
 		ok "inject: EIO on the rule's sectors, data elsewhere"
 	fi
+	# fstests finds /sys/fs/<fs>/dm-N through this symlink (_short_dev)
+	case $(readlink -f /dev/mapper/smoke-inj) in
+	/dev/dm-[0-9]*) ok "udev: /dev/mapper/smoke-inj is a symlink to $(readlink -f /dev/mapper/smoke-inj)" ;;
+	*) bad "udev: /dev/mapper/smoke-inj is not a symlink to /dev/dm-N" ;;
+	esac
 	dmsetup remove smoke-inj || bad "inject: remove"
 else
 	bad "inject: table refused"
